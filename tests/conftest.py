@@ -1,0 +1,24 @@
+"""Shared test set-up. Two logical CPU devices are made before TensorFlow
+starts, so MirroredStrategy tests can run two replicas on any machine."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from zoo import data, distribute  # noqa: E402
+
+distribute.split_cpu(2)
+
+
+@pytest.fixture(scope="session")
+def mnist_arrays():
+    """MNIST from the zoo's own sources (cache, else the PyPI wheel)."""
+    return data.load_mnist_arrays()
+
+
+@pytest.fixture
+def mirrored():
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

@@ -1,0 +1,32 @@
+"""Regression against baselines/: each file's CI budget is retrained from its
+first seed and every metric must fall inside its stored band."""
+
+import glob
+import json
+import os
+
+import pytest
+
+from zoo import baseline
+
+FILES = sorted(glob.glob(os.path.join(baseline.BASELINE_DIR, "*", "*.json")))
+
+
+def test_every_registered_config_with_local_data_has_a_baseline():
+    from zoo import models
+    expected = {baseline.baseline_path(*name.split("/")) for name in models.list()}
+    assert expected <= set(FILES)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[os.path.relpath(f, baseline.BASELINE_DIR) for f in FILES])
+def test_ci_budget_reproduces_the_stored_metrics(path, tmp_path):
+    record = json.load(open(path))
+    assert len(record["ci"]["seeds"]) >= 3
+    seed = record["ci"]["seeds"][0]
+    config = baseline.ci_config(record["model"], record["dataset"], seed)
+    assert json.loads(config.to_json()) == record["config"], "the config changed: regenerate the baseline"
+    metrics = baseline.measure(config, str(tmp_path))
+    outside = {k: (v, record["ci"]["metrics"][k]["low"], record["ci"]["metrics"][k]["high"])
+               for k, v in metrics.items()
+               if not record["ci"]["metrics"][k]["low"] <= v <= record["ci"]["metrics"][k]["high"]}
+    assert not outside, f"metrics outside their band (value, low, high): {outside}"

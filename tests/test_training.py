@@ -1,0 +1,165 @@
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo import models, training
+from zoo.models import base, wgan_gp
+
+# Short runs: toy nets are cheap; MNIST at batch 8 keeps its conv nets quick.
+SHORT = {"8gaussians": dict(batch_size=64), "mnist": dict(batch_size=8)}
+
+
+def config(dataset="8gaussians", **changes):
+    settings = dict(SHORT[dataset], steps=4, checkpoint_every=2, log_every=1, image_every=2)
+    settings.update(changes)
+    return models.get("wgan_gp", dataset).replace(**settings)
+
+
+def weights(model):
+    variables = model.generator.weights + model.critic.weights
+    variables += model.g_optimizer.variables + model.d_optimizer.variables
+    return [np.array(v.numpy()) for v in variables]
+
+
+def run(cfg, workdir, **kwargs):
+    kwargs.setdefault("export", False)
+    model, logs = training.train(cfg, str(workdir), verbose=0, **kwargs)
+    return model, logs
+
+
+@pytest.mark.parametrize("dataset", ["8gaussians", "mnist"])
+def test_same_seed_gives_bit_identical_weights(dataset, tmp_path):
+    a, _ = run(config(dataset), tmp_path / "a")
+    b, _ = run(config(dataset), tmp_path / "b")
+    for x, y in zip(weights(a), weights(b)):
+        np.testing.assert_array_equal(x, y)
+    c, _ = run(config(dataset, seed=1), tmp_path / "c")
+    assert not np.array_equal(weights(a)[0], weights(c)[0])
+
+
+@pytest.mark.parametrize("dataset", ["8gaussians", "mnist"])
+def test_resume_gives_the_weights_of_an_uninterrupted_run(dataset, tmp_path):
+    whole, _ = run(config(dataset, steps=6), tmp_path / "whole")
+    run(config(dataset, steps=3, checkpoint_every=100), tmp_path / "parts")
+    resumed, _ = run(config(dataset, steps=6), tmp_path / "parts")
+    assert int(resumed.step) == 6
+    for x, y in zip(weights(whole), weights(resumed)):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("dataset", ["8gaussians", "mnist"])
+def test_two_replicas_make_the_update_of_one_device(dataset, tmp_path, mirrored):
+    one, _ = run(config(dataset, steps=3), tmp_path / "one")
+    two, _ = run(config(dataset, steps=3), tmp_path / "two", strategy=mirrored)
+    assert two.distribute_strategy.num_replicas_in_sync == 2
+    # Same global batch, same draws: only float32 summation order differs (each
+    # replica sums half the batch, then the halves are added), so weights and
+    # Adam moments agree to ~1e-6 relative after 3 steps of 6 updates each.
+    for x, y in zip(weights(one), weights(two)):
+        np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-6)
+
+
+def test_logs_under_two_replicas_equal_the_one_device_values(tmp_path, mirrored):
+    _, one = run(config(steps=2), tmp_path / "one")
+    _, two = run(config(steps=2), tmp_path / "two", strategy=mirrored)
+    assert one.keys() == two.keys() >= {"d_loss", "g_loss", "wasserstein", "gradient_penalty",
+                                        "d_grad_norm", "g_grad_norm"}
+    for key in one:
+        assert two[key] == pytest.approx(one[key], rel=1e-4, abs=1e-6), key
+
+
+def test_in_step_noise_is_the_same_for_any_replica_layout(mirrored):
+    cfg = config()
+    one = training.build(cfg)
+    expected = one.latent(8, base.CRITIC_LATENT, 2).numpy()
+    two = training.build(cfg, mirrored)
+    halves = mirrored.run(lambda: two.latent(4, base.CRITIC_LATENT, 2))
+    np.testing.assert_array_equal(
+        np.concatenate([h.numpy() for h in mirrored.experimental_local_results(halves)]), expected)
+
+
+def test_checkpoints_tensorboard_and_export_are_written(tmp_path):
+    cfg = config()
+    model, _ = run(cfg, tmp_path, export=True)
+    ckpts = sorted(os.listdir(tmp_path / "checkpoints"))
+    assert "ckpt-2.index" in ckpts and "ckpt-4.index" in ckpts
+    assert json.loads((tmp_path / "config.json").read_text())["seed"] == cfg.seed
+    tags = set()
+    for event_file in (tmp_path / "tensorboard").iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+            tags |= {v.tag for v in event.summary.value}
+    assert {"train/wasserstein", "train/gradient_penalty", "train/d_grad_norm",
+            "train/g_grad_norm", "train/d_loss", "train/g_loss", "samples"} <= tags
+    png = tf.io.decode_png(tf.io.read_file(str(tmp_path / "samples.png")))
+    assert png.shape == (128, 128, 1) and int(tf.reduce_max(png)) > 0
+
+
+def test_the_export_loads_and_runs_without_the_zoo(tmp_path):
+    cfg = config("mnist", steps=1)
+    model, _ = run(cfg, tmp_path, export=True)
+    z = tf.random.normal([5, cfg.latent_dim], seed=4).numpy()
+    np.save(tmp_path / "z.npy", z)
+    expected = model.generator(z, training=False).numpy()
+    script = (
+        "import sys, numpy as np, tensorflow as tf\n"
+        "m = tf.saved_model.load(sys.argv[1])\n"
+        "out = m.signatures['serving_default'](z=tf.constant(np.load(sys.argv[2])))['images']\n"
+        "s = m.sample(n=tf.constant(3), seed=tf.constant(0, tf.int64))\n"
+        "assert not any(k.startswith('zoo') for k in sys.modules), 'zoo was imported'\n"
+        "np.save(sys.argv[3], out.numpy())\n"
+        "print(s['images'].shape, int(m.latent_dim))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "export"),
+                             str(tmp_path / "z.npy"), str(tmp_path / "out.npy")],
+                            capture_output=True, text=True, timeout=120, cwd="/")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["(3,", "28,", "28,", "1)", "128"]
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_divergence_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    run(config(steps=2), tmp_path, export=True)
+    export_before = (tmp_path / "export" / "saved_model.pb").read_bytes()
+    generator_step = wgan_gp.WGANGP.generator_step
+
+    def poisoned(self, n):  # from the third generator update on, g_loss is NaN
+        logs = generator_step(self, n)
+        logs["g_loss"] += tf.where(self.step >= 3, np.nan, 0.0)
+        return logs
+    monkeypatch.setattr(wgan_gp.WGANGP, "generator_step", poisoned)
+    with pytest.raises(training.TrainingDiverged, match=r"diverged at step 3: non-finite g_loss"):
+        run(config(steps=6, checkpoint_every=1), tmp_path, export=True)
+    assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith("ckpt-2")
+    assert (tmp_path / "export" / "saved_model.pb").read_bytes() == export_before
+
+
+def test_a_workdir_of_another_config_is_refused_and_left_alone(tmp_path):
+    run(config(steps=2), tmp_path)
+    before = (tmp_path / "config.json").read_text()
+    with pytest.raises(training.UsageError, match=r"another config \(gp_weight=0.1 \(now 5.0\)"):
+        run(config(steps=2, gp_weight=5.0), tmp_path)
+    assert (tmp_path / "config.json").read_text() == before
+    run(config(steps=3), tmp_path)  # more steps of the same config resume
+
+
+def test_a_corrupt_checkpoint_is_refused(tmp_path):
+    run(config(steps=2), tmp_path)
+    data_file = next((tmp_path / "checkpoints").glob("ckpt-2.data-*"))
+    data_file.write_bytes(data_file.read_bytes()[:100])
+    with pytest.raises(training.UsageError, match="ckpt-2 cannot be restored"):
+        run(config(steps=3), tmp_path)
+
+
+def test_an_unwritable_workdir_is_refused(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(training.UsageError, match="not writable"):
+        run(config(), tmp_path / "file" / "run")
+
+
+def test_an_uneven_split_over_replicas_is_refused(tmp_path, mirrored):
+    with pytest.raises(training.UsageError, match="does not split evenly"):
+        run(config(batch_size=63), tmp_path, strategy=mirrored)

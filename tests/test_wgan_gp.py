@@ -1,0 +1,123 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo import models
+from zoo.models import wgan_gp
+from zoo.models.base import CRITIC_LATENT, GENERATOR_LATENT
+
+
+def conv_params(k, c_in, c_out):
+    return k * k * c_in * c_out + c_out
+
+
+def test_mnist_networks_have_the_codes_shapes_and_parameter_counts():
+    gan = models.create("wgan_gp", "mnist")
+    # gan_mnist.py, DIM = 64: Linear 128→4096, Deconv 256→128, 128→64, 64→1 (5×5).
+    g_expected = (128 * 4096 + 4096) + conv_params(5, 256, 128) + conv_params(5, 128, 64) \
+        + conv_params(5, 64, 1)
+    # Conv 1→64, 64→128, 128→256 (5×5, stride 2), Linear 4·4·256→1.
+    d_expected = conv_params(5, 1, 64) + conv_params(5, 64, 128) + conv_params(5, 128, 256) \
+        + (4096 + 1)
+    assert (g_expected, d_expected) == (1_554_177, 1_030_145)
+    assert gan.generator.count_params() == g_expected
+    assert gan.critic.count_params() == d_expected
+    assert gan.generator.output_shape == (None, 28, 28, 1)
+    assert gan.critic.output_shape == (None, 1)
+    out = gan.generator(tf.random.normal([4, 128]))
+    assert float(tf.reduce_min(out)) >= 0.0 and float(tf.reduce_max(out)) <= 1.0  # sigmoid
+
+
+def test_toy_networks_are_three_layers_of_512():
+    gan = models.create("wgan_gp", "8gaussians")
+    mlp = 2 * 512 + 512 + 2 * (512 * 512 + 512)
+    assert gan.generator.count_params() == mlp + 512 * 2 + 2
+    assert gan.critic.count_params() == mlp + 512 + 1
+
+
+def test_layernorm_critic_option():
+    gan = models.create("wgan_gp", "mnist", critic_norm="layer")
+    norms = [l for l in gan.critic.layers if isinstance(l, wgan_gp.LayerNorm)]
+    assert [n.scale.shape for n in norms] == [(128,), (256,)]  # per channel, as tflib
+    x = tf.random.normal([3, 7, 7, 128]) * 5 + 2
+    y = norms[0](x).numpy().reshape(3, -1)
+    np.testing.assert_allclose(y.mean(1), 0, atol=1e-5)
+    np.testing.assert_allclose(y.std(1), 1, atol=1e-3)  # ε = 1e-5 against variance 25
+
+
+def test_initialisers_follow_tflib():
+    gan = models.create("wgan_gp", "mnist")
+    kernels = {l.name: l.kernel.numpy() for l in gan.critic.layers + gan.generator.layers
+               if hasattr(l, "kernel")}
+    # Critic conv 64→128 (5×5, stride 2): std √(4/(25·64 + 25·128/4)), uniform.
+    limit = math.sqrt(3) * math.sqrt(4 / (25 * 64 + 25 * 128 / 4))
+    w = kernels["conv2d_1"] if "conv2d_1" in kernels else next(
+        v for k, v in kernels.items() if v.shape == (5, 5, 64, 128))
+    assert np.abs(w).max() <= limit and np.abs(w).max() > 0.99 * limit
+    assert w.std() == pytest.approx(limit / math.sqrt(3), rel=0.01)
+    # Generator input Linear 128→4096, glorot: std √(2/(128+4096)).
+    w = next(v for v in kernels.values() if v.shape == (128, 4096))
+    assert w.std() == pytest.approx(math.sqrt(2 / (128 + 4096)), rel=0.01)
+
+
+def linear_critic_gan(weights, gp_weight=10.0):
+    """A toy WGAN-GP whose critic is D(x) = w·x: ‖∇D‖ = ‖w‖ everywhere."""
+    gan = models.create("wgan_gp", "8gaussians", gp_weight=gp_weight, n_critic=1)
+    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False)])
+    critic.layers[0].kernel.assign(np.array(weights, np.float32).reshape(2, 1))
+    gan.critic = critic
+    gan.compile(*gan.make_optimizers(gan.config))
+    return gan
+
+
+def test_penalty_and_wasserstein_estimate_match_closed_forms():
+    w = [3.0, 4.0]  # ‖w‖ = 5: penalty (5 − 1)² = 16 at every x̂
+    gan = linear_critic_gan(w)
+    real = tf.random.normal([64, 2], seed=1)
+    fake = gan.generator(gan.latent(64, CRITIC_LATENT, 0))
+    logs = gan.critic_step(real, 0)
+    assert float(logs["gradient_penalty"]) == pytest.approx(16.0, rel=1e-5)
+    expected_w = float(tf.reduce_mean(real @ np.array(w, np.float32)[:, None])
+                       - tf.reduce_mean(fake @ np.array(w, np.float32)[:, None]))
+    assert float(logs["wasserstein"]) == pytest.approx(expected_w, rel=1e-5, abs=1e-5)
+    assert float(logs["d_loss"]) == pytest.approx(-expected_w + 10 * 16.0, rel=1e-5)
+
+
+def test_one_critic_update_lowers_its_loss_on_a_fixed_batch():
+    gan = models.create("wgan_gp", "mnist")
+    gan.compile(*gan.make_optimizers(gan.config))
+    real = tf.random.uniform([16, 1, 28, 28, 1], seed=2)
+    before = gan.critic_step(real[:, 0], 0)
+    # The generator step has not moved: the same z and ε are drawn again.
+    after = gan.critic_step(real[:, 0], 0)
+    assert float(after["d_loss"]) < float(before["d_loss"])
+
+
+def test_one_generator_update_lowers_its_loss():
+    gan = models.create("wgan_gp", "mnist")
+    gan.compile(*gan.make_optimizers(gan.config))
+    before = float(gan.generator_step(16)["g_loss"])
+    gan.g_optimizer.iterations.assign(0)  # the same z again
+    z = gan.latent(16, GENERATOR_LATENT)
+    after = float(-tf.reduce_mean(gan.critic(gan.generator(z))))
+    assert after < before
+
+
+def test_train_step_runs_n_critic_critic_updates_and_one_generator_update():
+    gan = models.create("wgan_gp", "8gaussians")
+    gan.compile(*gan.make_optimizers(gan.config))
+    gan.train_step(tf.random.normal([8, 5, 2]))
+    assert int(gan.d_optimizer.iterations) == 5 and int(gan.g_optimizer.iterations) == 1
+
+
+def test_paper_defaults_are_selectable():
+    cfg = models.get("wgan_gp", "mnist")
+    assert (cfg.gp_weight, cfg.n_critic, cfg.learning_rate, cfg.beta1, cfg.beta2) == \
+        (10.0, 5, 1e-4, 0.5, 0.9)
+    paper = models.create("wgan_gp", "mnist", beta1=0.0)
+    g_opt, _ = paper.make_optimizers(paper.config)
+    assert float(g_opt.beta_1) == 0.0
+    assert models.get("wgan_gp", "8gaussians").gp_weight == 0.1

@@ -1,0 +1,8 @@
+"""zoo: classic GANs in Keras 3 / TensorFlow, faithful to their papers."""
+
+import time
+
+# When the process started importing the zoo: the zero of "time to first step".
+START_TIME = time.time()
+
+__version__ = "0.1.0"

@@ -1,0 +1,91 @@
+"""Configs: one frozen dataclass per model, one named instance per dataset.
+
+Fields every GAN shares live in `GANConfig`; a model adds its own in a
+subclass. Each default carries its source in a comment where it is defined.
+"""
+
+import dataclasses
+import json
+from typing import Tuple
+
+# Fields that say how long and how loudly to run, not what is trained: a run
+# may be resumed with other values of these.
+RUN_FIELDS = ("steps", "log_every", "image_every", "checkpoint_every")
+
+
+class ConfigError(ValueError):
+    """A config value or override that cannot be used."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GANConfig:
+    model: str
+    dataset: str
+    batch_size: int
+    latent_dim: int
+    latent_dist: str = "normal"       # "normal": N(0, I); "uniform": U(-latent_bound, latent_bound)
+    latent_bound: float = 1.0
+    value_range: Tuple[float, float] = (0.0, 1.0)  # range of real examples and G's output
+    seed: int = 0
+    steps: int = 1000                 # generator updates in a run (`--steps`)
+    paper_steps: int = 0              # the paper's or its code's run length, for reference
+    log_every: int = 10
+    image_every: int = 100
+    checkpoint_every: int = 100
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    def identity(self):
+        """What a checkpoint was trained with: everything but the run fields."""
+        return {k: v for k, v in self.to_dict().items() if k not in RUN_FIELDS}
+
+    def check(self):
+        for name in ("batch_size", "steps", "log_every", "image_every", "checkpoint_every"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if self.latent_dist not in ("normal", "uniform"):
+            raise ConfigError(f"latent_dist must be 'normal' or 'uniform', got {self.latent_dist!r}")
+        return self
+
+
+def _parse(value, kind):
+    if kind is bool or isinstance(kind, bool):
+        if value.lower() in ("1", "true", "yes"):
+            return True
+        if value.lower() in ("0", "false", "no"):
+            return False
+        raise ValueError(value)
+    if isinstance(kind, tuple):
+        parts = value.strip("()[] ").split(",")
+        if len(parts) != len(kind):
+            raise ValueError(value)
+        return tuple(type(k)(p) for k, p in zip(kind, parts))
+    return type(kind)(value)
+
+
+def apply_overrides(config, overrides):
+    """Applies ["key=value", ...] with each value parsed as its field's type."""
+    fields = {f.name for f in dataclasses.fields(config)}
+    changes = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or key not in fields:
+            raise ConfigError(
+                f"cannot override {item!r}: expected key=value with key one of "
+                f"{', '.join(sorted(fields - {'model', 'dataset'}))}")
+        if key in ("model", "dataset"):
+            raise ConfigError(f"use --{key}, not an override, to choose the {key}")
+        try:
+            changes[key] = _parse(value.strip(), getattr(config, key))
+        except ValueError:
+            raise ConfigError(f"cannot override {key}={value!r}: expected a value like "
+                              f"{getattr(config, key)!r}") from None
+    return config.replace(**changes)

@@ -1,0 +1,1 @@
+"""Named configs, one module per model: `CONFIGS = {dataset: config}`."""

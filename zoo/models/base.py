@@ -1,0 +1,166 @@
+"""What every GAN in the zoo shares, so a model file only writes its networks
+and its `train_step`:
+
+- randomness inside the step from stateless RNG keyed by (seed, generator
+  step, purpose, global example index), sliced per replica, so an update does
+  not depend on how the global batch is split;
+- losses as each replica's share of the global-batch mean, so N replicas with
+  global batch B make the update one device with batch B makes;
+- logs reduced across replicas to one exact value per step;
+- the checkpoint's contents and the exported SavedModel's signatures.
+"""
+
+import keras
+import tensorflow as tf
+
+# Purposes of random draws: each gets its own stream.
+CRITIC_LATENT, PENALTY_MIX, GENERATOR_LATENT, SAMPLE_LATENT = 1, 2, 3, 4
+
+
+def draw_latent(config, n, key):
+    """n latent vectors from the config's prior, a pure function of `key`."""
+    shape = [n, config.latent_dim]
+    if config.latent_dist == "uniform":
+        return tf.random.stateless_uniform(shape, key, -config.latent_bound, config.latent_bound)
+    return tf.random.stateless_normal(shape, key)
+
+
+class GAN(keras.Model):
+    """A generator, a critic (or discriminator) and an optimizer for each."""
+
+    def __init__(self, config, generator, critic, **kwargs):
+        super().__init__(name=config.model, **kwargs)
+        self.config = config
+        self.generator = generator
+        self.critic = critic
+        # The seed of every in-step draw; checkpointed so that a restored run
+        # continues its own random stream.
+        self.rng_seed = tf.Variable(config.seed, dtype=tf.int64, trainable=False,
+                                    name="rng_seed")
+
+    def call(self, z, training=False):
+        # Keras 3 under a distribution strategy needs call() (keras#20164).
+        return self.generator(z, training=training)
+
+    def compile(self, g_optimizer, d_optimizer, jit_compile=False):
+        super().compile(jit_compile=jit_compile)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        # Built now, inside the strategy's scope, not lazily inside a replica
+        # context where Keras 3 cannot create their slots (keras#20164).
+        g_optimizer.build(self.generator.trainable_variables)
+        d_optimizer.build(self.critic.trainable_variables)
+
+    # Real batches one training step consumes (WGAN-GP: one per critic step).
+    real_batches_per_step = 1
+
+    @property
+    def step(self):
+        """Generator updates done so far: the training step."""
+        return self.g_optimizer.iterations
+
+    def checkpoint_items(self):
+        return dict(generator=self.generator, critic=self.critic,
+                    g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
+                    rng_seed=self.rng_seed)
+
+    # ---- randomness -------------------------------------------------------
+
+    def _key(self, purpose, sub=0):
+        key = tf.stack([self.rng_seed, tf.constant(0, tf.int64)])
+        for data in (tf.cast(self.step, tf.int64), purpose, sub):
+            key = tf.random.experimental.stateless_fold_in(key, data)
+        return key
+
+    @staticmethod
+    def _replica_slice(draw_global, local_n):
+        """Draws for the whole global batch, returns this replica's rows: row
+        j of the global batch gets the same number on any replica layout."""
+        ctx = tf.distribute.get_replica_context()
+        replicas = ctx.num_replicas_in_sync if ctx else 1
+        rid = ctx.replica_id_in_sync_group if ctx else 0
+        start = rid * local_n
+        return draw_global(local_n * replicas)[start:start + local_n]
+
+    def latent(self, local_n, purpose, sub=0):
+        key = self._key(purpose, sub)
+        return self._replica_slice(lambda n: draw_latent(self.config, n, key), local_n)
+
+    def uniform(self, local_n, purpose, sub=0, trailing_dims=0):
+        key = self._key(purpose, sub)
+        shape = lambda n: [n] + [1] * trailing_dims
+        return self._replica_slice(lambda n: tf.random.stateless_uniform(shape(n), key), local_n)
+
+    # ---- losses and logs --------------------------------------------------
+
+    @staticmethod
+    def global_mean(values):
+        """This replica's share of the mean over the global batch: summed over
+        replicas (as gradients are) it is the global-batch mean."""
+        ctx = tf.distribute.get_replica_context()
+        replicas = ctx.num_replicas_in_sync if ctx else 1
+        local_n = tf.cast(tf.shape(values)[0], values.dtype)
+        return tf.reduce_sum(values) / (local_n * replicas)
+
+    @staticmethod
+    def gradient_norm(grads):
+        """This replica's share (see `report`) of the global L2 norm of the
+        gradient the optimizer applies, which is the sum of the replicas'
+        gradients: one extra all-reduce, only when replicas > 1."""
+        ctx = tf.distribute.get_replica_context()
+        replicas = ctx.num_replicas_in_sync if ctx else 1
+        if replicas > 1:
+            grads = ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+        return tf.linalg.global_norm(grads) / replicas
+
+    @staticmethod
+    def report(**shares):
+        """Logs from replica shares (see `global_mean`): summed across replicas
+        to one global value each. Multi-worker Keras reduces logs along axis 0,
+        so there they get a leading axis."""
+        ctx = tf.distribute.get_replica_context()
+        if ctx and ctx.num_replicas_in_sync > 1:
+            shares = ctx.all_reduce(tf.distribute.ReduceOp.SUM, shares)
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            shares = {k: tf.reshape(v, [1]) for k, v in shares.items()}
+        return shares
+
+    # ---- sampling and export ----------------------------------------------
+
+    def sample(self, n, seed=0):
+        """n examples from a noise bank fixed by `seed` (not by the step)."""
+        z = draw_latent(self.config, n, tf.constant([seed, SAMPLE_LATENT], tf.int64))
+        return self.generator(z, training=False)
+
+    def serving_module(self):
+        """A tf.Module whose signatures need no zoo import to load or call."""
+        return ExportedGenerator(self.generator, self.config)
+
+
+class ExportedGenerator(tf.Module):
+    """The generator as a SavedModel: `serving_default` maps a latent batch
+    `z` to `images`; `sample(n, seed)` draws z from the model's prior."""
+
+    def __init__(self, generator, config):
+        super().__init__()
+        self.generator = generator
+        self.latent_dim = tf.constant(config.latent_dim)
+        self.value_range = tf.constant(config.value_range, tf.float32)
+        self.latent_dist = tf.constant(config.latent_dist)
+        dim = config.latent_dim
+
+        @tf.function(input_signature=[tf.TensorSpec([None, dim], tf.float32, name="z")])
+        def serve(z):
+            return {"images": generator(z, training=False)}
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.int32, name="n"),
+                                      tf.TensorSpec([], tf.int64, name="seed")])
+        def sample(n, seed):
+            z = draw_latent(config, n, tf.stack([seed, tf.constant(SAMPLE_LATENT, tf.int64)]))
+            return {"images": generator(z, training=False), "z": z}
+
+        self.serve = serve
+        self.sample = sample
+
+    def signatures(self):
+        return {"serving_default": self.serve, "sample": self.sample}

@@ -1,0 +1,191 @@
+"""WGAN-GP — Gulrajani et al. 2017, "Improved Training of Wasserstein GANs".
+
+Networks follow the authors' code (igul222/improved_wgan_training,
+`gan_mnist.py` and `gan_toy.py`), including its initialisers; the step is
+the paper's Algorithm 1.
+"""
+
+import dataclasses
+import math
+
+import keras
+import tensorflow as tf
+
+from zoo.config import ConfigError, GANConfig
+from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT, PENALTY_MIX
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANGPConfig(GANConfig):
+    arch: str = "mnist_conv"     # "mnist_conv" (gan_mnist.py) or "toy_mlp" (gan_toy.py)
+    dim: int = 64                # gan_mnist.py DIM; gan_toy.py DIM = 512
+    n_critic: int = 5            # paper Alg. 1 and the code: CRITIC_ITERS = 5
+    gp_weight: float = 10.0      # λ: paper Alg. 1 and gan_mnist.py LAMBDA = 10
+    learning_rate: float = 1e-4  # paper Alg. 1 and the code: Adam lr 1e-4
+    beta1: float = 0.5           # the code's Adam β1; the paper's Alg. 1 uses 0.0
+    beta2: float = 0.9           # paper Alg. 1 and the code
+    critic_norm: str = "none"    # "none" (the code's MNIST critic) or "layer" (paper §4: LayerNorm)
+
+    def check(self):
+        super().check()
+        if self.arch not in ARCHITECTURES:
+            raise ConfigError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if self.critic_norm not in ("none", "layer"):
+            raise ConfigError(f"critic_norm must be 'none' or 'layer', got {self.critic_norm!r}")
+        if self.n_critic <= 0:
+            raise ConfigError(f"n_critic must be positive, got {self.n_critic}")
+        return self
+
+
+# ---- initialisers of the code's tflib: uniform with the given std -----------
+
+def _uniform(std):
+    limit = std * math.sqrt(3.0)
+    return keras.initializers.RandomUniform(-limit, limit)
+
+
+def _linear_init(fan_in, fan_out, he=False):
+    # tflib Linear: 'he' std √(2/fan_in); default ('glorot') std √(2/(fan_in+fan_out)).
+    return _uniform(math.sqrt(2.0 / fan_in) if he else math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _conv_init(k, c_in, c_out, stride, transposed):
+    # tflib Conv2D / Deconv2D with he_init=True: std √(4/(fan_in+fan_out)), where
+    # the strided side's fan is divided by stride².
+    fan_in, fan_out = c_in * k * k, c_out * k * k
+    if transposed:
+        fan_in /= stride ** 2
+    else:
+        fan_out /= stride ** 2
+    return _uniform(math.sqrt(4.0 / (fan_in + fan_out)))
+
+
+def dense(units, fan_in, he=False, activation=None):
+    return keras.layers.Dense(units, activation=activation,
+                              kernel_initializer=_linear_init(fan_in, units, he))
+
+
+def conv(c_in, c_out, transposed=False, k=5, stride=2):
+    layer = keras.layers.Conv2DTranspose if transposed else keras.layers.Conv2D
+    return layer(c_out, k, strides=stride, padding="same",
+                 kernel_initializer=_conv_init(k, c_in, c_out, stride, transposed))
+
+
+class LayerNorm(keras.layers.Layer):
+    """Normalises each example over all its units, with a per-channel scale and
+    offset: the code's `Normalize` in WGAN-GP mode (tflib layernorm, ε 1e-5)."""
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.scale = self.add_weight(shape=(channels,), initializer="ones", name="scale")
+        self.offset = self.add_weight(shape=(channels,), initializer="zeros", name="offset")
+
+    def call(self, x):
+        axes = list(range(1, len(x.shape)))
+        mean, var = tf.nn.moments(x, axes, keepdims=True)
+        return (x - mean) * tf.math.rsqrt(var + 1e-5) * self.scale + self.offset
+
+
+def leaky_relu():
+    return keras.layers.LeakyReLU(negative_slope=0.2)  # the code: max(0.2x, x)
+
+
+# ---- networks ----------------------------------------------------------------
+
+def mnist_generator(cfg):
+    d = cfg.dim  # z 128 → 4·4·4d → deconv 2d → crop 7×7 → deconv d → deconv 1, sigmoid
+    return keras.Sequential([
+        keras.Input((cfg.latent_dim,)),
+        dense(4 * 4 * 4 * d, cfg.latent_dim, activation="relu"),
+        keras.layers.Reshape((4, 4, 4 * d)),
+        conv(4 * d, 2 * d, transposed=True), keras.layers.ReLU(),
+        keras.layers.Cropping2D(((0, 1), (0, 1))),  # the code's output[:, :, :7, :7]
+        conv(2 * d, d, transposed=True), keras.layers.ReLU(),
+        conv(d, 1, transposed=True), keras.layers.Activation("sigmoid"),
+    ], name="generator")
+
+
+def mnist_critic(cfg):
+    d = cfg.dim  # conv 5×5 stride 2: d → 2d → 4d, LeakyReLU 0.2, linear to 1
+    norm = (lambda: [LayerNorm()]) if cfg.critic_norm == "layer" else (lambda: [])
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        conv(1, d), leaky_relu(),
+        conv(d, 2 * d), *norm(), leaky_relu(),   # where the code's WGAN mode has BatchNorm
+        conv(2 * d, 4 * d), *norm(), leaky_relu(),
+        keras.layers.Flatten(),
+        dense(1, 4 * 4 * 4 * d),
+    ], name="critic")
+
+
+def _mlp(cfg, n_in, n_out, name, norm=False):
+    layers = [keras.Input((n_in,))]
+    fan_in = n_in
+    for _ in range(3):  # gan_toy.py: three ReLU layers of DIM, 'he' init
+        layers.append(dense(cfg.dim, fan_in, he=True))
+        layers += [LayerNorm()] if norm else []
+        layers.append(keras.layers.ReLU())
+        fan_in = cfg.dim
+    layers.append(dense(n_out, fan_in))
+    return keras.Sequential(layers, name=name)
+
+
+ARCHITECTURES = {
+    "mnist_conv": (mnist_generator, mnist_critic),
+    "toy_mlp": (lambda c: _mlp(c, c.latent_dim, 2, "generator"),
+                lambda c: _mlp(c, 2, 1, "critic", norm=c.critic_norm == "layer")),
+}
+
+
+class WGANGP(GAN):
+    """Algorithm 1 of the paper: n_critic critic steps on
+    L = D(x̃) − D(x) + λ(‖∇D(x̂)‖ − 1)², x̂ = εx + (1−ε)x̃, then one generator
+    step on −D(G(z)). (The code runs the generator step first from the second
+    iteration on: the same sequence of updates but for the last one.)"""
+
+    def __init__(self, config):
+        make_generator, make_critic = ARCHITECTURES[config.arch]
+        super().__init__(config, make_generator(config), make_critic(config))
+
+    @property
+    def real_batches_per_step(self):
+        return self.config.n_critic
+
+    @staticmethod
+    def make_optimizers(cfg):
+        adam = lambda: keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta1, beta_2=cfg.beta2)
+        return adam(), adam()
+
+    def critic_step(self, real, i):
+        n = tf.shape(real)[0]
+        fake = self.generator(self.latent(n, CRITIC_LATENT, i), training=True)
+        eps = self.uniform(n, PENALTY_MIX, i, trailing_dims=len(real.shape) - 1)
+        x_hat = eps * real + (1.0 - eps) * fake
+        with tf.GradientTape() as tape:
+            with tf.GradientTape() as penalty_tape:
+                penalty_tape.watch(x_hat)
+                d_hat = self.critic(x_hat, training=True)
+            slopes = tf.norm(tf.reshape(penalty_tape.gradient(d_hat, x_hat), [n, -1]), axis=1)
+            penalty = self.global_mean(tf.square(slopes - 1.0))
+            wasserstein = (self.global_mean(self.critic(real, training=True))
+                           - self.global_mean(self.critic(fake, training=True)))
+            d_loss = -wasserstein + self.config.gp_weight * penalty
+        grads = tape.gradient(d_loss, self.critic.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+        return dict(d_loss=d_loss, wasserstein=wasserstein, gradient_penalty=penalty,
+                    d_grad_norm=self.gradient_norm(grads))
+
+    def generator_step(self, n):
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
+            g_loss = -self.global_mean(self.critic(fake, training=True))
+        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        return dict(g_loss=g_loss, g_grad_norm=self.gradient_norm(grads))
+
+    def train_step(self, real):
+        # real: (batch, n_critic, ...): one fresh real batch per critic step.
+        for i in range(self.config.n_critic):
+            logs = self.critic_step(real[:, i], i)
+        logs.update(self.generator_step(tf.shape(real)[0]))
+        return self.report(**logs)

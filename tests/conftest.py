@@ -6,7 +6,6 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from zoo import data, distribute  # noqa: E402
 
@@ -21,4 +20,4 @@ def mnist_arrays():
 
 @pytest.fixture
 def mirrored():
-    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    return distribute.mirrored_cpus(2)

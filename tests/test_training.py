@@ -20,6 +20,10 @@ def config(dataset="8gaussians", **changes):
     return models.get("wgan_gp", dataset).replace(**settings)
 
 
+def net_weights(model):
+    return [np.array(v.numpy()) for v in model.generator.weights + model.critic.weights]
+
+
 def weights(model):
     variables = model.generator.weights + model.critic.weights
     variables += model.g_optimizer.variables + model.d_optimizer.variables
@@ -57,11 +61,17 @@ def test_two_replicas_make_the_update_of_one_device(dataset, tmp_path, mirrored)
     one, _ = run(config(dataset, steps=3), tmp_path / "one")
     two, _ = run(config(dataset, steps=3), tmp_path / "two", strategy=mirrored)
     assert two.distribute_strategy.num_replicas_in_sync == 2
-    # Same global batch, same draws: only float32 summation order differs (each
-    # replica sums half the batch, then the halves are added), so weights and
-    # Adam moments agree to ~1e-6 relative after 3 steps of 6 updates each.
-    for x, y in zip(weights(one), weights(two)):
-        np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-6)
+    # Same global batch and draws; only the float32 summation order of the
+    # weight gradients differs (two half-batch sums, then their sum). Adam's
+    # step lr·m/√v can turn a ~1e-7 difference in a near-zero gradient into
+    # up to 2·lr = 2e-4, so the bound is max |Δw| ≤ 1e-5 (seen here: 1.8e-6
+    # toy, 5.7e-7 MNIST) and mean |Δw| ≤ 1e-8 (seen: 2e-10). Different noise
+    # or data would move weights by ~lr = 1e-4 per update, far outside both.
+    diffs = [np.abs(x - y) for x, y in zip(net_weights(one), net_weights(two))]
+    assert max(d.max() for d in diffs) <= 1e-5
+    assert np.concatenate([d.ravel() for d in diffs]).mean() <= 1e-8
+    other, _ = run(config(dataset, steps=3, seed=1), tmp_path / "other")
+    assert np.abs(net_weights(other)[2] - net_weights(one)[2]).max() > 1e-4
 
 
 def test_logs_under_two_replicas_equal_the_one_device_values(tmp_path, mirrored):

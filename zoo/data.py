@@ -67,11 +67,14 @@ def _mnist_from_tfds(data_dir):
     builder = tfds.builder("mnist", data_dir=data_dir)
     if not builder.is_prepared():
         raise FileNotFoundError(f"no prepared TFDS 'mnist' in {builder.data_dir}")
-    arrays = tfds.as_numpy(builder.as_dataset(batch_size=-1, shuffle_files=False))
+    def split(name):
+        batches = list(tfds.as_numpy(builder.as_dataset(split=name, shuffle_files=False)
+                                     .batch(10000)))
+        return {k: np.concatenate([b[k] for b in batches]) for k in ("image", "label")}
+    train, test = split("train"), split("test")
     # TFDS keeps its own (hashed) example order, not the IDX files' order.
     logging.warning("MNIST from TFDS: example order is TFDS's, so 'train' and "
                     "'validation' are TFDS's first 50k / last 10k.")
-    train, test = arrays["train"], arrays["test"]
     return _split_mnist(train["image"][..., 0], train["label"].astype(np.uint8),
                         test["image"][..., 0], test["label"].astype(np.uint8))
 

@@ -26,6 +26,15 @@ def split_cpu(n):
     return [d.name for d in devices[:n]]
 
 
+def mirrored_cpus(n):
+    """MirroredStrategy over n logical CPUs. Reductions go through one device:
+    CPU collectives need every replica to issue its all-reduces in one order,
+    which Keras's gradient all-reduce and the zoo's log all-reduce don't
+    promise (seen as "Shape mismatch in the collective instance")."""
+    return tf.distribute.MirroredStrategy(
+        split_cpu(n), cross_device_ops=tf.distribute.ReductionToOneDevice())
+
+
 def make_strategy(name="default", cpu_replicas=2, tpu=None):
     """`mirrored` takes every local GPU, or `cpu_replicas` logical CPUs where
     there is none; `multi_worker` reads TF_CONFIG; `tpu` takes --tpu's address."""
@@ -34,7 +43,7 @@ def make_strategy(name="default", cpu_replicas=2, tpu=None):
     if name == "mirrored":
         if tf.config.list_physical_devices("GPU"):
             return tf.distribute.MirroredStrategy()
-        return tf.distribute.MirroredStrategy(split_cpu(cpu_replicas))
+        return mirrored_cpus(cpu_replicas)
     if name == "multi_worker":
         if "TF_CONFIG" not in os.environ:
             raise StrategyError("--strategy=multi_worker needs TF_CONFIG describing the cluster "

@@ -256,7 +256,7 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
         writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
         monitor = RunMonitor(manager, writer, config)
         history = model.fit(dataset, epochs=1, steps_per_epoch=config.steps - start,
-                            callbacks=[monitor], verbose=verbose)
+                            callbacks=[monitor], verbose=verbose, shuffle=False)
         logs = {k: float(np.mean(v[-1])) for k, v in history.history.items()}
         if monitor.diverged:
             step, bad = monitor.diverged

@@ -37,6 +37,9 @@ class GAN(keras.Model):
         # continues its own random stream.
         self.rng_seed = tf.Variable(config.seed, dtype=tf.int64, trainable=False,
                                     name="rng_seed")
+        # The networks are built from their Input layers; marking the GAN built
+        # stops Keras from building it by calling it on a batch of real data.
+        self.built = True
 
     def call(self, z, training=False):
         # Keras 3 under a distribution strategy needs call() (keras#20164).
@@ -144,9 +147,10 @@ class ExportedGenerator(tf.Module):
     def __init__(self, generator, config):
         super().__init__()
         self.generator = generator
-        self.latent_dim = tf.constant(config.latent_dim)
-        self.value_range = tf.constant(config.value_range, tf.float32)
-        self.latent_dist = tf.constant(config.latent_dist)
+        # Variables, so that they are saved: what a user needs to call it.
+        self.latent_dim = tf.Variable(config.latent_dim, trainable=False)
+        self.value_range = tf.Variable(config.value_range, trainable=False, dtype=tf.float32)
+        self.latent_dist = tf.Variable(config.latent_dist, trainable=False)
         dim = config.latent_dim
 
         @tf.function(input_signature=[tf.TensorSpec([None, dim], tf.float32, name="z")])

@@ -150,6 +150,9 @@ def test_the_cache_is_written_atomically_and_read_back(tmp_path, monkeypatch, mn
 def test_a_prepared_tfds_copy_is_used_first(tmp_path, monkeypatch):
     import tensorflow_datasets as tfds
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "empty"))
+    info = tmp_path / "mnist" / "3.0.1" / "dataset_info.json"
+    info.parent.mkdir(parents=True)
+    info.write_text("{}")  # what the zoo looks for before asking TFDS
     with tfds.testing.mock_data(num_examples=60):
         monkeypatch.setattr(tfds.core.DatasetBuilder, "is_prepared", lambda self: True)
         arrays = data.load_mnist_arrays(data_dir=str(tmp_path), download=False)

@@ -3,6 +3,6 @@
 import time
 
 # When the process started importing the zoo: the zero of "time to first step".
-START_TIME = time.time()
+START_TIME = time.perf_counter()
 
 __version__ = "0.1.0"

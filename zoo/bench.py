@@ -6,7 +6,8 @@ For each batch size, with and without XLA (`jit_compile`), it times
 `--steps` steps `--repeats` times after a warm-up and prints the median
 (min–max). images/s counts the real images the step consumes
 (batch × real batches per step: n_critic for WGAN-GP). It also prints the
-time from the process importing the zoo to the end of the first step.
+time from the process importing the zoo to the end of the first step, and
+for each row the time from building the model to the end of its first step.
 """
 
 import zoo  # first: its import time is the zero of "time to first step"
@@ -27,7 +28,8 @@ flags.DEFINE_integer("warmup", 2, "Untimed steps first (tracing, XLA compilation
 FLAGS = flags.FLAGS
 
 
-def time_config(config, jit_compile, steps, repeats, warmup, first_step_from=None):
+def time_config(config, jit_compile, steps, repeats, warmup):
+    """Returns (steps/s of each repeat, seconds from build to first step end)."""
     import keras
     from zoo import training
 
@@ -39,45 +41,52 @@ def time_config(config, jit_compile, steps, repeats, warmup, first_step_from=Non
         def on_train_batch_end(self, batch, logs=None):
             self.ends.append(time.perf_counter())
 
+    built = time.perf_counter()
     model = training.build(config, jit_compile=jit_compile)
-    iterator = iter(training.train_dataset(model).repeat())
+    dataset = training.train_dataset(model)  # endless
     clock = Clock()
-    model.fit(iterator, epochs=1, steps_per_epoch=warmup, callbacks=[clock], verbose=0)
-    first_step = clock.ends[0] - first_step_from if first_step_from else None
+    model.fit(dataset, epochs=1, steps_per_epoch=warmup, callbacks=[clock], verbose=0)
+    first_step = clock.ends[0]
     rates = []
     for _ in range(repeats):
         clock.ends = []
         start = time.perf_counter()
-        model.fit(iterator, epochs=1, steps_per_epoch=steps, callbacks=[clock], verbose=0)
+        model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[clock], verbose=0)
         # From the first step's end to the last's: excludes fit()'s set-up.
         rates.append((steps - 1) / (clock.ends[-1] - clock.ends[0]) if steps > 1
                      else 1 / (clock.ends[-1] - start))
-    return rates, first_step, model.real_batches_per_step
+    assert bool(model.jit_compile) == jit_compile, "Keras turned XLA off"
+    return rates, first_step - built, first_step, model.real_batches_per_step
 
 
 def main(argv):
     del argv
     import tensorflow as tf
     from zoo import models
-    tf.config.experimental.enable_op_determinism()
     base = models.get(FLAGS.model, FLAGS.dataset)
     print(f"{FLAGS.model}/{FLAGS.dataset}: {FLAGS.steps} steps × {FLAGS.repeats} repeats, "
           f"{FLAGS.warmup} warm-up; TF {tf.__version__}, "
           f"devices {[d.device_type for d in tf.config.list_logical_devices()]}")
-    print(f"{'batch':>5} {'xla':>5} {'steps/s':>22} {'images/s':>24}")
-    first_step_from = zoo.START_TIME
-    for batch in (int(b) for b in FLAGS.batch_sizes):
-        for jit in (j.lower() in ("1", "true") for j in FLAGS.jit_compile):
-            rates, first_step, per_step = time_config(
-                base.replace(batch_size=batch), jit, FLAGS.steps, FLAGS.repeats,
-                FLAGS.warmup, first_step_from)
-            if first_step is not None:
-                print(f"time from start to the end of the first step: {first_step:.1f} s")
-                first_step_from = None
+    print(f"{'batch':>5} {'xla':>5} {'steps/s':>22} {'images/s':>24} {'1st step':>9}")
+    jits = sorted({j.lower() in ("1", "true") for j in FLAGS.jit_compile}, reverse=True)
+    first_in_process = None
+    # XLA first: Keras refuses XLA once op determinism is on, and TF cannot
+    # turn determinism off; runs without XLA are timed as training runs
+    # them, with determinism on.
+    for jit in jits:
+        if not jit:
+            tf.config.experimental.enable_op_determinism()
+        for batch in (int(b) for b in FLAGS.batch_sizes):
+            rates, first_step, first_end, per_step = time_config(
+                base.replace(batch_size=batch), jit, FLAGS.steps, FLAGS.repeats, FLAGS.warmup)
+            first_in_process = first_in_process or first_end - zoo.START_TIME
             med = statistics.median(rates)
             images = [r * batch * per_step for r in rates]
             print(f"{batch:>5} {str(jit):>5} {med:8.3f} ({min(rates):.3f}–{max(rates):.3f}) "
-                  f"{statistics.median(images):9.1f} ({min(images):.1f}–{max(images):.1f})")
+                  f"{statistics.median(images):9.1f} ({min(images):.1f}–{max(images):.1f}) "
+                  f"{first_step:8.1f}s")
+    print(f"time from start to the end of the first step: {first_in_process:.1f} s "
+          "(1st step column: from building the model, tracing and compiling included)")
     return 0
 
 

@@ -14,6 +14,7 @@ MNIST comes from the first of these sources that works:
   4. a TFDS download, in a subprocess killed after a bounded time.
 """
 
+import glob
 import gzip
 import hashlib
 import io
@@ -62,7 +63,15 @@ def _split_mnist(x_full, y_full, x_test, y_test):
             "test": (x_test, y_test), "train_full": (x_full, y_full)}
 
 
+def _tfds_dir(data_dir):
+    return data_dir or os.environ.get("TFDS_DATA_DIR") or os.path.join(
+        os.path.expanduser("~"), "tensorflow_datasets")
+
+
 def _mnist_from_tfds(data_dir):
+    # Looked for before TFDS is imported: cheaper, and no warnings when absent.
+    if not glob.glob(os.path.join(_tfds_dir(data_dir), "mnist", "*", "dataset_info.json")):
+        raise FileNotFoundError(f"no prepared TFDS 'mnist' in {_tfds_dir(data_dir)}")
     import tensorflow_datasets as tfds
     builder = tfds.builder("mnist", data_dir=data_dir)
     if not builder.is_prepared():
@@ -156,7 +165,7 @@ def _mnist_from_tfds_download(data_dir):
 def load_mnist_arrays(data_dir=None, download=True):
     """Returns {split: (uint8 images (N, 28, 28), uint8 labels (N,))}, trying
     each source in turn."""
-    sources = [("TFDS copy in " + (data_dir or "the default TFDS data dir"),
+    sources = [("TFDS copy in " + _tfds_dir(data_dir),
                 lambda: _mnist_from_tfds(data_dir)),
                ("zoo cache " + _mnist_cache_path(), _mnist_from_cache)]
     if download:

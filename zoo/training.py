@@ -243,7 +243,12 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     if config.batch_size % strategy.num_replicas_in_sync:
         raise UsageError(f"batch_size {config.batch_size} does not split evenly over "
                          f"{strategy.num_replicas_in_sync} replicas; use a multiple of it")
-    tf.config.experimental.enable_op_determinism()
+    if jit_compile:
+        # Keras turns XLA off when op determinism is on, so XLA runs go without
+        # it: same seed, close but not bit-identical weights.
+        print("note: --jit_compile leaves op determinism off")
+    else:
+        tf.config.experimental.enable_op_determinism()
     prepare_workdir(workdir, config)
     model = build(config, strategy, jit_compile)
     manager = checkpoint_manager(model, workdir)

@@ -4,6 +4,9 @@ starts, so MirroredStrategy tests can run two replicas on any machine."""
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# MNIST from the zoo's own sources (official order), even where a prepared
+# TFDS copy (TFDS's order) sits in the default TFDS data dir.
+os.environ["TFDS_DATA_DIR"] = os.path.join(os.path.dirname(__file__), "no-tfds-data-here")
 
 import pytest  # noqa: E402
 

@@ -25,6 +25,8 @@ def error_line(result):
     (["--dataset=8gaussians", "--batch_size=-4"], "batch_size must be a positive integer, got -4"),
     (["--dataset=8gaussians", "--set", "lambda=3"], "cannot override 'lambda=3'"),
     (["--dataset=8gaussians", "--strategy=horovod"], "unknown strategy 'horovod'"),
+    (["--dataset=8gaussians", "--steps=ten"], "flag --steps=ten"),
+    (["--dataset=8gaussians", "--seed=-1"], "seed must be in [0, 2^31), got -1"),
 ])
 def test_bad_input_exits_2_with_one_line(args, message, tmp_path):
     result = train(*args, f"--workdir={tmp_path / 'run'}")

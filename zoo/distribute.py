@@ -41,6 +41,8 @@ def make_strategy(name="default", cpu_replicas=2, tpu=None):
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
+        if cpu_replicas <= 0:
+            raise StrategyError(f"--cpu_replicas must be positive, got {cpu_replicas}")
         if tf.config.list_physical_devices("GPU"):
             return tf.distribute.MirroredStrategy()
         return mirrored_cpus(cpu_replicas)

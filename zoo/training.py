@@ -41,7 +41,8 @@ def _write_atomic(path, text):
 
 
 def prepare_workdir(workdir, config):
-    """Creates `workdir` or checks that what it holds was trained with `config`."""
+    """Creates `workdir` or checks that what it holds was trained with
+    `config`; `write_config` records it once the run is known to start."""
     try:
         os.makedirs(workdir, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=workdir, prefix=".probe-")
@@ -67,7 +68,10 @@ def prepare_workdir(workdir, config):
     elif has_checkpoint:
         raise UsageError(f"--workdir {workdir} holds a checkpoint but no config.json; "
                          "use a new --workdir")
-    _write_atomic(path, config.to_json())
+
+
+def write_config(workdir, config):
+    _write_atomic(os.path.join(workdir, "config.json"), config.to_json())
 
 
 # ---- data ----------------------------------------------------------------------
@@ -95,20 +99,25 @@ def checkpoint_manager(model, workdir):
 
 
 def restore(manager):
-    """Restores the latest checkpoint, if any; returns its path."""
-    path = manager.latest_checkpoint
+    """Restores the newest checkpoint whose files exist, if any; returns its
+    path. (A deleted newest checkpoint thus falls back to the one before.)"""
+    present = [p for p in manager.checkpoints if os.path.exists(p + ".index")]
+    path = present[-1] if present else None
     if path:
         try:
             manager.checkpoint.restore(path).assert_existing_objects_matched()
         except Exception as e:  # noqa: BLE001 - any failure means unusable
             reason = str(e).strip().splitlines()[0][:160]
             raise UsageError(f"checkpoint {path} cannot be restored ({reason}); "
-                             "delete it to fall back to an older one, or use a new --workdir") from None
+                             f"delete {os.path.basename(path)}.* to fall back to an older one, "
+                             "or use a new --workdir") from None
     return path
 
 
 def weights_finite(model):
-    return all(bool(tf.reduce_all(tf.math.is_finite(v))) for v in model.weights
+    """Whether every weight and optimizer slot is finite."""
+    variables = model.weights + model.g_optimizer.variables + model.d_optimizer.variables
+    return all(bool(tf.reduce_all(tf.math.is_finite(v))) for v in variables
                if "float" in str(v.dtype))
 
 
@@ -208,6 +217,7 @@ def export_generator(model, workdir):
         module = model.serving_module()
         tf.saved_model.save(module, tmp, signatures=module.signatures())
         old = final + ".old"
+        shutil.rmtree(old, ignore_errors=True)  # left by a crash between the renames
         if os.path.exists(final):
             os.replace(final, old)
         os.replace(tmp, final)
@@ -252,12 +262,14 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     prepare_workdir(workdir, config)
     model = build(config, strategy, jit_compile)
     manager = checkpoint_manager(model, workdir)
-    if restore(manager):
-        print(f"resuming from {manager.latest_checkpoint}")
+    restored = restore(manager)
+    if restored:
+        print(f"resuming from {restored}")
     start = int(model.step.numpy())
     logs = {}
+    dataset = train_dataset(model, data_dir, start)  # fails here, before any write, without data
+    write_config(workdir, config)
     if start < config.steps:
-        dataset = train_dataset(model, data_dir, start)
         writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
         monitor = RunMonitor(manager, writer, config)
         history = model.fit(dataset, epochs=1, steps_per_epoch=config.steps - start,

@@ -24,6 +24,7 @@ class WGANGPConfig(GANConfig):
     learning_rate: float = 1e-4  # paper Alg. 1 and the code: Adam lr 1e-4
     beta1: float = 0.5           # the code's Adam β1; the paper's Alg. 1 uses 0.0
     beta2: float = 0.9           # paper Alg. 1 and the code
+    adam_epsilon: float = 1e-8   # the code's tf.train.AdamOptimizer default (Keras's is 1e-7)
     critic_norm: str = "none"    # "none" (the code's MNIST critic) or "layer" (paper §4: LayerNorm)
 
     def check(self):
@@ -32,8 +33,9 @@ class WGANGPConfig(GANConfig):
             raise ConfigError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.critic_norm not in ("none", "layer"):
             raise ConfigError(f"critic_norm must be 'none' or 'layer', got {self.critic_norm!r}")
-        if self.n_critic <= 0:
-            raise ConfigError(f"n_critic must be positive, got {self.n_critic}")
+        for name in ("n_critic", "dim"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
         return self
 
 
@@ -153,7 +155,8 @@ class WGANGP(GAN):
 
     @staticmethod
     def make_optimizers(cfg):
-        adam = lambda: keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta1, beta_2=cfg.beta2)
+        adam = lambda: keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta1, beta_2=cfg.beta2,
+                                             epsilon=cfg.adam_epsilon)
         return adam(), adam()
 
     def critic_step(self, real, i):

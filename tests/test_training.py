@@ -136,9 +136,9 @@ def test_divergence_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path, m
     export_before = (tmp_path / "export" / "saved_model.pb").read_bytes()
     generator_step = wgan_gp.WGANGP.generator_step
 
-    def poisoned(self, n):  # from the third generator update on, g_loss is NaN
+    def poisoned(self, n):  # from the third step on (2 done), g_loss is NaN
         logs = generator_step(self, n)
-        logs["g_loss"] += tf.where(self.step >= 3, np.nan, 0.0)
+        logs["g_loss"] += tf.where(self.step >= 2, np.nan, 0.0)
         return logs
     monkeypatch.setattr(wgan_gp.WGANGP, "generator_step", poisoned)
     with pytest.raises(training.TrainingDiverged, match=r"diverged at step 3: non-finite g_loss"):
@@ -151,10 +151,10 @@ def test_non_finite_weights_are_never_checkpointed(tmp_path, monkeypatch):
     run(config(steps=2), tmp_path)
     generator_step = wgan_gp.WGANGP.generator_step
 
-    def poisoned(self, n):  # the third update leaves an Inf weight, with finite logs
+    def poisoned(self, n):  # the third step leaves an Inf weight, with finite logs
         logs = generator_step(self, n)
         w = self.generator.weights[0]
-        w.assign(tf.where(self.step >= 3, tf.fill(w.shape, np.inf), w))
+        w.assign(tf.where(self.step >= 2, tf.fill(w.shape, np.inf), w))
         return logs
     monkeypatch.setattr(wgan_gp.WGANGP, "generator_step", poisoned)
     with pytest.raises(training.TrainingDiverged, match="diverged at step 3: non-finite weights"):

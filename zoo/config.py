@@ -27,6 +27,7 @@ class GANConfig:
     latent_bound: float = 1.0
     value_range: Tuple[float, float] = (0.0, 1.0)  # range of real examples and G's output
     seed: int = 0
+    mixed_precision: bool = False     # float16 compute, float32 weights and losses (--mixed_precision)
     steps: int = 1000                 # generator updates in a run (`--steps`)
     paper_steps: int = 0              # the paper's or its code's run length, for reference
     log_every: int = 10

@@ -24,6 +24,7 @@ flags.DEFINE_integer("cpu_replicas", 2, "Logical CPU replicas for --strategy=mir
 flags.DEFINE_string("tpu", None, "TPU address for --strategy=tpu.")
 flags.DEFINE_string("data_dir", None, "Directory of a prepared TFDS copy of the dataset.")
 flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA (off: slower on CPU).")
+flags.DEFINE_bool("mixed_precision", False, "float16 compute with loss scaling (GPUs, TPUs).")
 flags.DEFINE_bool("print_config", False, "Print every registered config (or the chosen one) and exit.")
 FLAGS = flags.FLAGS
 
@@ -57,14 +58,18 @@ def main(argv):
             return 0
         config = resolve_config(FLAGS.model, FLAGS.dataset, FLAGS.steps, FLAGS.batch_size,
                                 FLAGS.seed, FLAGS.set)
+        if FLAGS.mixed_precision:
+            config = config.replace(mixed_precision=True)
         workdir = FLAGS.workdir or os.path.join("runs", f"{config.model}-{config.dataset}")
         strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas, FLAGS.tpu)
         training.train(config, workdir, strategy, FLAGS.data_dir, FLAGS.jit_compile)
+        if not distribute.is_chief(strategy):
+            return 0  # the chief reports, and exports
     except (config_lib.ConfigError, training.UsageError, data.DataUnavailableError,
             distribute.StrategyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except training.TrainingDiverged as e:
+    except (training.TrainingDiverged, training.WorkerLost) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"done: generator exported to {os.path.join(workdir, 'export')}; "

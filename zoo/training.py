@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import data
+from zoo import data, distribute
 from zoo.config import ConfigError
 
 
@@ -31,6 +31,10 @@ class TrainingDiverged(RuntimeError):
     """A loss or a weight became NaN or Inf."""
 
 
+class WorkerLost(RuntimeError):
+    """A peer of a multi-worker run stopped answering."""
+
+
 # ---- work directory ----------------------------------------------------------
 
 def _write_atomic(path, text):
@@ -40,13 +44,15 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
-def prepare_workdir(workdir, config):
+def prepare_workdir(workdir, config, chief=True):
     """Creates `workdir` or checks that what it holds was trained with
-    `config`; `write_config` records it once the run is known to start."""
+    `config`; `write_config` records it once the run is known to start.
+    Workers other than the chief only read it."""
     try:
-        os.makedirs(workdir, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=workdir, prefix=".probe-")
-        probe.close()
+        if chief:
+            os.makedirs(workdir, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=workdir, prefix=".probe-")
+            probe.close()
     except OSError as e:
         raise UsageError(f"--workdir {workdir} is not writable ({e.strerror}); "
                          "choose a directory you can write to") from None
@@ -77,9 +83,10 @@ def write_config(workdir, config):
 # ---- data ----------------------------------------------------------------------
 
 def train_dataset(model, data_dir=None, start_step=0):
-    """Batches of shape (batch, k, ...) with k = the real batches one step
-    consumes (n_critic for WGAN-GP). Step s always gets the same examples,
-    so resuming at `start_step` replays nothing and skips nothing."""
+    """Global batches of shape (batch, k, ...) with k = the real batches one
+    step consumes (n_critic for WGAN-GP). Step s always gets the same
+    examples, so resuming at `start_step` replays nothing and skips nothing.
+    (`distribute.distribute_global_batches` hands each replica its piece.)"""
     cfg, k = model.config, model.real_batches_per_step
     ds = data.load(cfg.dataset, "train", cfg.batch_size, seed=cfg.seed,
                    value_range=cfg.value_range, data_dir=data_dir,
@@ -93,9 +100,9 @@ def train_dataset(model, data_dir=None, start_step=0):
 
 # ---- checkpoints -----------------------------------------------------------------
 
-def checkpoint_manager(model, workdir):
+def checkpoint_manager(model, directory):
     ckpt = tf.train.Checkpoint(**model.checkpoint_items())
-    return tf.train.CheckpointManager(ckpt, os.path.join(workdir, "checkpoints"), max_to_keep=3)
+    return tf.train.CheckpointManager(ckpt, directory, max_to_keep=3)
 
 
 def restore(manager):
@@ -165,9 +172,10 @@ class RunMonitor(keras.callbacks.Callback):
     it. Every `log_every` steps: TensorBoard scalars; every `image_every`: a
     sample grid; every `checkpoint_every` (and at the end): a checkpoint."""
 
-    def __init__(self, manager, writer, config):
+    def __init__(self, manager, writer, config, write_images=True):
         super().__init__()
         self.manager, self.writer, self.config = manager, writer, config
+        self.write_images = write_images
         self.diverged = None
         self.saved_step = None
 
@@ -184,7 +192,7 @@ class RunMonitor(keras.callbacks.Callback):
             with self.writer.as_default(step=step):
                 for name, value in logs.items():
                     tf.summary.scalar(f"train/{name}", value)
-        if step % cfg.image_every == 0:
+        if self.write_images and step % cfg.image_every == 0:
             with self.writer.as_default(step=step):
                 tf.summary.image("samples", sample_picture(self.model)[None])
         if step % cfg.checkpoint_every == 0:
@@ -231,14 +239,39 @@ def export_generator(model, workdir):
 # ---- the run ---------------------------------------------------------------------------------------
 
 def build(config, strategy=None, jit_compile=False):
-    """The compiled model of `config` under `strategy`, seeded."""
+    """The compiled model of `config` under `strategy`, seeded; with
+    `config.mixed_precision`, layers compute in float16 (outputs, losses and
+    the penalty in float32) and the optimizers scale the losses."""
     from zoo import models
     strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(config.seed)
-    with strategy.scope():
-        model = models.model_class(config.model)(config)
-        model.compile(*model.make_optimizers(config), jit_compile=jit_compile)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16" if config.mixed_precision else "float32")
+    try:
+        with strategy.scope():
+            model = models.model_class(config.model)(config)
+            model.compile(*model.make_optimizers(config), jit_compile=jit_compile)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    if jit_compile and not model.jit_compile:
+        raise UsageError("Keras refused --jit_compile (it does while op determinism is on, "
+                         "or for layers without XLA support); run without it")
     return model
+
+
+def _fit(model, dataset, steps, monitor, verbose):
+    """model.fit, with a lost multi-worker peer reported in one line."""
+    try:
+        return model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[monitor],
+                         verbose=verbose, shuffle=False)
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+            tf.errors.CancelledError, tf.errors.AbortedError) as e:
+        if model.distribute_strategy.extended._in_multi_worker_mode():  # noqa: SLF001
+            reason = str(e).strip().splitlines()[0][:200]
+            raise WorkerLost(f"a worker stopped answering ({type(e).__name__}: {reason}); "
+                             "restart every worker with the same flags to resume from the "
+                             f"last checkpoint, {monitor.manager.latest_checkpoint}") from None
+        raise
 
 
 def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verbose=1,
@@ -259,28 +292,41 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
         print("note: --jit_compile leaves op determinism off")
     else:
         tf.config.experimental.enable_op_determinism()
-    prepare_workdir(workdir, config)
+    chief = distribute.is_chief(strategy)
+    prepare_workdir(workdir, config, chief)
     model = build(config, strategy, jit_compile)
-    manager = checkpoint_manager(model, workdir)
-    restored = restore(manager)
+    manager = checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
+    restored = restore(manager)  # every worker restores the chief's checkpoint
     if restored:
         print(f"resuming from {restored}")
     start = int(model.step.numpy())
     logs = {}
     dataset = train_dataset(model, data_dir, start)  # fails here, before any write, without data
-    write_config(workdir, config)
-    if start < config.steps:
+    dataset = distribute.distribute_global_batches(strategy, dataset, config.batch_size)
+    if chief:
+        write_config(workdir, config)
         writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
-        monitor = RunMonitor(manager, writer, config)
-        history = model.fit(dataset, epochs=1, steps_per_epoch=config.steps - start,
-                            callbacks=[monitor], verbose=verbose, shuffle=False)
-        logs = {k: float(np.mean(v[-1])) for k, v in history.history.items()}
-        if monitor.diverged:
-            step, bad = monitor.diverged
-            raise TrainingDiverged(
-                f"training diverged at step {step}: non-finite "
-                + ", ".join(f"{k}={v}" for k, v in bad.items())
-                + f"; the last good checkpoint, {manager.latest_checkpoint}, is kept")
-    if export:
+    else:
+        # Other workers save too (saving may need them all), into a scratch
+        # directory of their own; they write no logs and no export.
+        scratch = tempfile.mkdtemp(prefix=f"zoo-worker{distribute.worker_id(strategy)}-")
+        manager = checkpoint_manager(model, scratch)
+        writer = tf.summary.create_noop_writer()
+    monitor = None
+    try:
+        if start < config.steps:
+            monitor = RunMonitor(manager, writer, config, write_images=chief)
+            history = _fit(model, dataset, config.steps - start, monitor, verbose)
+            logs = {k: float(np.mean(v[-1])) for k, v in history.history.items()}
+    finally:
+        if not chief:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if monitor and monitor.diverged:
+        step, bad = monitor.diverged
+        raise TrainingDiverged(
+            f"training diverged at step {step}: non-finite "
+            + ", ".join(f"{k}={v}" for k, v in bad.items())
+            + f"; the last good checkpoint, {manager.latest_checkpoint}, is kept")
+    if export and chief:
         export_generator(model, workdir)
     return model, logs

@@ -37,6 +37,10 @@ class GAN(keras.Model):
         # continues its own random stream.
         self.rng_seed = tf.Variable(config.seed, dtype=tf.int64, trainable=False,
                                     name="rng_seed")
+        # Training steps done. Not an optimizer's iteration count: under mixed
+        # precision a loss-scaling optimizer skips updates with Inf gradients.
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
+                                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         # The networks are built from their Input layers; marking the GAN built
         # stops Keras from building it by calling it on a batch of real data.
         self.built = True
@@ -47,6 +51,9 @@ class GAN(keras.Model):
 
     def compile(self, g_optimizer, d_optimizer, jit_compile=False):
         super().compile(jit_compile=jit_compile)
+        if self.config.mixed_precision:  # dynamic loss scaling against float16 underflow
+            g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
+            d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
         # Built now, inside the strategy's scope, not lazily inside a replica
@@ -57,15 +64,10 @@ class GAN(keras.Model):
     # Real batches one training step consumes (WGAN-GP: one per critic step).
     real_batches_per_step = 1
 
-    @property
-    def step(self):
-        """Generator updates done so far: the training step."""
-        return self.g_optimizer.iterations
-
     def checkpoint_items(self):
         return dict(generator=self.generator, critic=self.critic,
                     g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
-                    rng_seed=self.rng_seed)
+                    step=self.step, rng_seed=self.rng_seed)
 
     # ---- randomness -------------------------------------------------------
 
@@ -104,6 +106,27 @@ class GAN(keras.Model):
         replicas = ctx.num_replicas_in_sync if ctx else 1
         local_n = tf.cast(tf.shape(values)[0], values.dtype)
         return tf.reduce_sum(values) / (local_n * replicas)
+
+    @staticmethod
+    def loss_scale(optimizer):
+        """The factor the optimizer scales losses by (1 without mixed precision)."""
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return tf.cast(optimizer.dynamic_scale, tf.float32)
+        return tf.constant(1.0)
+
+    def minimize(self, optimizer, tape, loss, variables):
+        """One update of `variables` down `loss`'s gradient (scaled and
+        unscaled around float16 when mixed precision is on); returns the
+        gradient norm share (see `gradient_norm`)."""
+        scale = self.loss_scale(optimizer)
+        grads = tape.gradient(loss, variables, output_gradients=scale)  # = ∇(scale·loss)
+        optimizer.apply_gradients(zip(grads, variables))
+        norm = self.gradient_norm(grads) / scale
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            # Inf/NaN gradients are expected while the loss scale settles; the
+            # optimizer skips them (applies nothing), reported as norm 0.
+            norm = tf.where(tf.math.is_finite(norm), norm, tf.zeros_like(norm))
+        return norm
 
     @staticmethod
     def gradient_norm(grads):

@@ -62,8 +62,8 @@ def _conv_init(k, c_in, c_out, stride, transposed):
     return _uniform(math.sqrt(4.0 / (fan_in + fan_out)))
 
 
-def dense(units, fan_in, he=False, activation=None):
-    return keras.layers.Dense(units, activation=activation,
+def dense(units, fan_in, he=False, activation=None, dtype=None):
+    return keras.layers.Dense(units, activation=activation, dtype=dtype,
                               kernel_initializer=_linear_init(fan_in, units, he))
 
 
@@ -103,7 +103,8 @@ def mnist_generator(cfg):
         conv(4 * d, 2 * d, transposed=True), keras.layers.ReLU(),
         keras.layers.Cropping2D(((0, 1), (0, 1))),  # the code's output[:, :, :7, :7]
         conv(2 * d, d, transposed=True), keras.layers.ReLU(),
-        conv(d, 1, transposed=True), keras.layers.Activation("sigmoid"),
+        conv(d, 1, transposed=True),
+        keras.layers.Activation("sigmoid", dtype="float32"),  # float32 output under mixed precision
     ], name="generator")
 
 
@@ -116,7 +117,7 @@ def mnist_critic(cfg):
         conv(d, 2 * d), *norm(), leaky_relu(),   # where the code's WGAN mode has BatchNorm
         conv(2 * d, 4 * d), *norm(), leaky_relu(),
         keras.layers.Flatten(),
-        dense(1, 4 * 4 * 4 * d),
+        dense(1, 4 * 4 * 4 * d, dtype="float32"),
     ], name="critic")
 
 
@@ -128,7 +129,7 @@ def _mlp(cfg, n_in, n_out, name, norm=False):
         layers += [LayerNorm()] if norm else []
         layers.append(keras.layers.ReLU())
         fan_in = cfg.dim
-    layers.append(dense(n_out, fan_in))
+    layers.append(dense(n_out, fan_in, dtype="float32"))
     return keras.Sequential(layers, name=name)
 
 
@@ -168,27 +169,30 @@ class WGANGP(GAN):
             with tf.GradientTape() as penalty_tape:
                 penalty_tape.watch(x_hat)
                 d_hat = self.critic(x_hat, training=True)
-            slopes = tf.norm(tf.reshape(penalty_tape.gradient(d_hat, x_hat), [n, -1]), axis=1)
+            # ∇D(x̂) is O(1) per example: unscaled, it neither underflows nor
+            # (as a loss-scaled one at 2^15 did) overflows in float16.
+            grad_x_hat = penalty_tape.gradient(d_hat, x_hat)
+            slopes = tf.norm(tf.reshape(grad_x_hat, [n, -1]), axis=1)
             penalty = self.global_mean(tf.square(slopes - 1.0))
             wasserstein = (self.global_mean(self.critic(real, training=True))
                            - self.global_mean(self.critic(fake, training=True)))
             d_loss = -wasserstein + self.config.gp_weight * penalty
-        grads = tape.gradient(d_loss, self.critic.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
         return dict(d_loss=d_loss, wasserstein=wasserstein, gradient_penalty=penalty,
-                    d_grad_norm=self.gradient_norm(grads))
+                    d_grad_norm=d_grad_norm)
 
     def generator_step(self, n):
         with tf.GradientTape() as tape:
             fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
             g_loss = -self.global_mean(self.critic(fake, training=True))
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
-        return dict(g_loss=g_loss, g_grad_norm=self.gradient_norm(grads))
+        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
+                                    self.generator.trainable_variables)
+        return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
 
     def train_step(self, real):
         # real: (batch, n_critic, ...): one fresh real batch per critic step.
         for i in range(self.config.n_critic):
             logs = self.critic_step(real[:, i], i)
         logs.update(self.generator_step(tf.shape(real)[0]))
+        self.step.assign_add(1)
         return self.report(**logs)

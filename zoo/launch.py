@@ -1,0 +1,76 @@
+"""Starts a multi-worker run on this machine: N processes of `zoo.train`
+with `--strategy=multi_worker`, each with its TF_CONFIG, on free loopback ports.
+
+    python -m zoo.launch --workers=2 -- --dataset=mnist --steps=100 --workdir=runs/mw
+
+It waits for all of them, stops the rest when one fails, and exits with the
+first non-zero exit code (0 when all succeed). Real clusters set TF_CONFIG on
+each host instead (README, "Scaling out").
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def tf_configs(n):
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in free_ports(n)]}
+    return [json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
+            for i in range(n)]
+
+
+def start_workers(n, train_args, env=None, log_dir=None):
+    """Popen of each worker; stdout/stderr go to log_dir/worker<i>.log if given."""
+    procs = []
+    for i, tf_config in enumerate(tf_configs(n)):
+        worker_env = dict(os.environ if env is None else env, TF_CONFIG=tf_config)
+        out = open(os.path.join(log_dir, f"worker{i}.log"), "w") if log_dir else None
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "zoo.train", "--strategy=multi_worker", *train_args],
+            env=worker_env, stdout=out, stderr=subprocess.STDOUT if out else None))
+    return procs
+
+
+def wait(procs, timeout_s):
+    """Exit codes of all workers; the others are stopped once one fails or
+    the time is up (their code is then the signal's, negative)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline and any(p.poll() is None for p in procs):
+        if any(p.poll() not in (None, 0) for p in procs):
+            break
+        time.sleep(0.2)
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    return [p.wait() for p in procs]
+
+
+def main(argv):
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=24 * 3600, help="seconds for the whole run")
+    args, train_args = parser.parse_known_args(argv)
+    train_args = [a for a in train_args if a != "--"]
+    if args.workers < 1:
+        print(f"error: --workers must be positive, got {args.workers}", file=sys.stderr)
+        return 2
+    codes = wait(start_workers(args.workers, train_args), args.timeout)
+    return next((c for c in codes if c != 0), 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

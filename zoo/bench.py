@@ -1,6 +1,8 @@
 """Benchmark: generator steps/s and images/s of a model's train step.
 
     python -m zoo.bench --model=wgan_gp --dataset=mnist --batch_sizes=64,50
+    python -m zoo.bench --batch_sizes=64 --jit_compile=false --strategy=mirrored  # 2 logical CPUs
+    python -m zoo.bench --batch_sizes=64 --jit_compile=false --workers=2          # 2 local workers
 
 For each batch size, with and without XLA (`jit_compile`), it times
 `--steps` steps `--repeats` times after a warm-up and prints the median
@@ -25,13 +27,16 @@ flags.DEFINE_list("jit_compile", ["false", "true"], "XLA settings to time.")
 flags.DEFINE_integer("steps", 10, "Generator steps per timed repeat.")
 flags.DEFINE_integer("repeats", 5, "Timed repeats (median reported).")
 flags.DEFINE_integer("warmup", 2, "Untimed steps first (tracing, XLA compilation).")
+flags.DEFINE_string("strategy", "default", "default | mirrored | multi_worker (set by --workers).")
+flags.DEFINE_integer("cpu_replicas", 2, "Logical CPUs for --strategy=mirrored without GPUs.")
+flags.DEFINE_integer("workers", 0, "Time N local worker processes under multi_worker (0: this process).")
 FLAGS = flags.FLAGS
 
 
-def time_config(config, jit_compile, steps, repeats, warmup):
+def time_config(config, jit_compile, steps, repeats, warmup, strategy=None):
     """Returns (steps/s of each repeat, seconds from build to first step end)."""
     import keras
-    from zoo import training
+    from zoo import distribute, training
 
     class Clock(keras.callbacks.Callback):
         def __init__(self):
@@ -42,8 +47,9 @@ def time_config(config, jit_compile, steps, repeats, warmup):
             self.ends.append(time.perf_counter())
 
     built = time.perf_counter()
-    model = training.build(config, jit_compile=jit_compile)
-    dataset = training.train_dataset(model)  # endless
+    model = training.build(config, strategy, jit_compile=jit_compile)
+    dataset = distribute.distribute_global_batches(  # endless
+        model.distribute_strategy, training.train_dataset(model), config.batch_size)
     clock = Clock()
     model.fit(dataset, epochs=1, steps_per_epoch=warmup, callbacks=[clock], verbose=0)
     first_step = clock.ends[0]
@@ -59,14 +65,31 @@ def time_config(config, jit_compile, steps, repeats, warmup):
     return rates, first_step - built, first_step, model.real_batches_per_step
 
 
+def launch_workers(argv):
+    """Runs this benchmark in FLAGS.workers local processes; prints the chief's table."""
+    import tempfile
+    from zoo import launch
+    del argv  # absl keeps only positional arguments there; the flags are in sys.argv
+    args = [a for a in sys.argv[1:] if not a.startswith(("--workers", "--strategy"))]
+    with tempfile.TemporaryDirectory() as logs:
+        procs = launch.start_workers(FLAGS.workers, args, log_dir=logs, module="zoo.bench")
+        codes = launch.wait(procs, timeout_s=3600)
+        with open(f"{logs}/worker0.log") as f:
+            print("".join(l for l in f if not l.startswith(("I0000", "E0000", "W0000", "WARNING"))))
+    print(f"({FLAGS.workers} worker processes on this machine, multi_worker strategy)")
+    return next((c for c in codes if c), 0)
+
+
 def main(argv):
-    del argv
     import tensorflow as tf
-    from zoo import models
+    from zoo import distribute, models
+    if FLAGS.workers:
+        return launch_workers(argv)
+    strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
     base = models.get(FLAGS.model, FLAGS.dataset)
     print(f"{FLAGS.model}/{FLAGS.dataset}: {FLAGS.steps} steps × {FLAGS.repeats} repeats, "
-          f"{FLAGS.warmup} warm-up; TF {tf.__version__}, "
-          f"devices {[d.device_type for d in tf.config.list_logical_devices()]}")
+          f"{FLAGS.warmup} warm-up; TF {tf.__version__}, strategy {FLAGS.strategy} with "
+          f"{strategy.num_replicas_in_sync} replica(s)")
     print(f"{'batch':>5} {'xla':>5} {'steps/s':>22} {'images/s':>24} {'1st step':>9}")
     jits = sorted({j.lower() in ("1", "true") for j in FLAGS.jit_compile}, reverse=True)
     first_in_process = None
@@ -78,7 +101,8 @@ def main(argv):
             tf.config.experimental.enable_op_determinism()
         for batch in (int(b) for b in FLAGS.batch_sizes):
             rates, first_step, first_end, per_step = time_config(
-                base.replace(batch_size=batch), jit, FLAGS.steps, FLAGS.repeats, FLAGS.warmup)
+                base.replace(batch_size=batch), jit, FLAGS.steps, FLAGS.repeats, FLAGS.warmup,
+                strategy)
             first_in_process = first_in_process or first_end - zoo.START_TIME
             med = statistics.median(rates)
             images = [r * batch * per_step for r in rates]

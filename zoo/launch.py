@@ -32,14 +32,15 @@ def tf_configs(n):
             for i in range(n)]
 
 
-def start_workers(n, train_args, env=None, log_dir=None):
-    """Popen of each worker; stdout/stderr go to log_dir/worker<i>.log if given."""
+def start_workers(n, train_args, env=None, log_dir=None, module="zoo.train"):
+    """Popen of each worker (`python -m <module> --strategy=multi_worker
+    <train_args>`); stdout/stderr go to log_dir/worker<i>.log if given."""
     procs = []
     for i, tf_config in enumerate(tf_configs(n)):
         worker_env = dict(os.environ if env is None else env, TF_CONFIG=tf_config)
         out = open(os.path.join(log_dir, f"worker{i}.log"), "w") if log_dir else None
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "zoo.train", "--strategy=multi_worker", *train_args],
+            [sys.executable, "-m", module, "--strategy=multi_worker", *train_args],
             env=worker_env, stdout=out, stderr=subprocess.STDOUT if out else None))
     return procs
 

@@ -124,6 +124,18 @@ def test_a_strategy_that_cannot_start_says_why(args, tf_config, message, tmp_pat
     assert not (tmp_path / "run").exists()
 
 
+def test_a_worker_whose_peers_never_come_fails_within_the_cluster_timeout(tmp_path):
+    env = dict(os.environ, ZOO_CLUSTER_TIMEOUT="10",
+               TF_CONFIG=launch.tf_configs(2)[0])  # worker 1 is never started
+    start = time.time()
+    result = train_cli(*TOY, "--strategy=multi_worker", f"--workdir={tmp_path / 'run'}",
+                       env=env, timeout=120)
+    assert result.returncode == 2
+    assert "error: not every worker of TF_CONFIG" in result.stderr
+    assert time.time() - start < 60
+    assert not (tmp_path / "run").exists()
+
+
 def test_mixed_precision_computes_in_float16_and_keeps_float32_losses(tmp_path):
     config = toy_config(steps=3, mixed_precision=True)
     model, logs = training.train(config, str(tmp_path), verbose=0, export=False)

@@ -7,6 +7,9 @@ of it, so an update does not depend on how many workers or replicas share it.
 
 import json
 import os
+import select
+import subprocess
+import sys
 
 import tensorflow as tf
 
@@ -14,6 +17,11 @@ STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 # Seconds a collective may wait for a peer before the step fails: a worker
 # that dies makes the others fail with a clear error instead of hanging.
 COLLECTIVE_TIMEOUT_S = float(os.environ.get("ZOO_COLLECTIVE_TIMEOUT", "60"))
+# Seconds for every worker of TF_CONFIG to join: TensorFlow itself waits
+# forever inside the strategy's constructor, holding the GIL, so no thread of
+# the process can stop it; `run_supervised` watches from a parent process.
+CLUSTER_TIMEOUT_S = float(os.environ.get("ZOO_CLUSTER_TIMEOUT", "600"))
+_STARTED_FD = "ZOO_STARTED_FD"
 
 
 class StrategyError(ValueError):
@@ -45,7 +53,7 @@ def mirrored_cpus(n):
         split_cpu(n), cross_device_ops=tf.distribute.ReductionToOneDevice())
 
 
-def _check_tf_config():
+def check_tf_config():
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         raise StrategyError("--strategy=multi_worker needs TF_CONFIG describing the cluster "
@@ -62,6 +70,53 @@ def _check_tf_config():
                             '"task": {"type": "worker", "index": i}}') from None
 
 
+def run_supervised(module, args, seconds=None):
+    """Runs `python -m module args` as a child and returns its exit code, or
+    — when the child has not called `report_started` within `seconds` — stops
+    it and returns 2 after one line saying that the cluster did not form."""
+    seconds = CLUSTER_TIMEOUT_S if seconds is None else seconds
+    read_end, write_end = os.pipe()
+    env = dict(os.environ, **{_STARTED_FD: str(write_end)})
+    child = subprocess.Popen([sys.executable, "-m", module, *args], env=env, pass_fds=(write_end,))
+    os.close(write_end)
+    ready, _, _ = select.select([read_end], [], [], seconds)
+    started = bool(ready) and os.read(read_end, 1) == b"1"
+    os.close(read_end)
+    if not started and child.poll() is None:
+        child.kill()
+        child.wait()
+        workers = json.loads(os.environ["TF_CONFIG"])["cluster"]
+        print(f"error: not every worker of TF_CONFIG ({workers}) joined within {seconds:.0f} s "
+              "(ZOO_CLUSTER_TIMEOUT); start the same command on each with its own task index",
+              file=sys.stderr, flush=True)
+        return 2
+    return child.wait()
+
+
+def supervised():
+    """Whether this process is the child of `run_supervised`."""
+    return _STARTED_FD in os.environ
+
+
+def die_with_parent():
+    """Makes this process die with its parent (Linux): killing a supervised
+    worker's parent then kills the worker, as one process would die."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def report_started():
+    """Tells a supervising parent (see `run_supervised`) the strategy is up."""
+    fd = os.environ.pop(_STARTED_FD, None)
+    if fd is not None:
+        os.write(int(fd), b"1")
+        os.close(int(fd))
+
+
 def make_strategy(name="default", cpu_replicas=2, tpu=None):
     """`mirrored` takes every local GPU, or `cpu_replicas` logical CPUs where
     there is none; `multi_worker` reads TF_CONFIG; `tpu` takes --tpu's address."""
@@ -74,10 +129,12 @@ def make_strategy(name="default", cpu_replicas=2, tpu=None):
             return tf.distribute.MirroredStrategy()
         return mirrored_cpus(cpu_replicas)
     if name == "multi_worker":
-        _check_tf_config()
+        check_tf_config()
         options = tf.distribute.experimental.CommunicationOptions(
             timeout_seconds=COLLECTIVE_TIMEOUT_S)
-        return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+        report_started()
+        return strategy
     if name == "tpu":
         if not tpu and not os.environ.get("TPU_NAME"):
             # Without an address the resolver asks the GCE metadata server,

@@ -50,7 +50,19 @@ def print_configs(model=None, dataset=None):
 
 def main(argv):
     del argv
-    from zoo import config as config_lib, data, distribute, training
+    from zoo import distribute
+    if FLAGS.strategy == "multi_worker" and not distribute.supervised():
+        # The cluster may never form (a worker not started); TensorFlow would
+        # wait for it forever, so a parent process watches the start.
+        try:
+            distribute.check_tf_config()  # bad input: said before any child starts
+        except distribute.StrategyError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return distribute.run_supervised("zoo.train", sys.argv[1:])
+    if distribute.supervised():
+        distribute.die_with_parent()
+    from zoo import config as config_lib, data, training
     absl_logging.set_verbosity(absl_logging.WARNING)  # TF's saver logs every shard at INFO
     try:
         if FLAGS.print_config:

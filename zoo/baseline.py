@@ -114,11 +114,9 @@ def regenerate(model, dataset, seeds=SEEDS):
     )
     path = baseline_path(model, dataset)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:  # written only after every seed succeeded
-        json.dump(record, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    os.replace(tmp, path)
+    from zoo.training import write_atomic
+    # Written only after every seed succeeded, and whole.
+    write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {path}")
 
 

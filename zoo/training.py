@@ -37,7 +37,8 @@ class WorkerLost(RuntimeError):
 
 # ---- work directory ----------------------------------------------------------
 
-def _write_atomic(path, text):
+def write_atomic(path, text):
+    """Writes `path` whole or not at all (a temporary file, then a rename)."""
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
     with os.fdopen(fd, "w") as f:
         f.write(text)
@@ -77,7 +78,7 @@ def prepare_workdir(workdir, config, chief=True):
 
 
 def write_config(workdir, config):
-    _write_atomic(os.path.join(workdir, "config.json"), config.to_json())
+    write_atomic(os.path.join(workdir, "config.json"), config.to_json())
 
 
 # ---- data ----------------------------------------------------------------------
@@ -266,7 +267,7 @@ def _fit(model, dataset, steps, monitor, verbose):
                          verbose=verbose, shuffle=False)
     except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
             tf.errors.CancelledError, tf.errors.AbortedError) as e:
-        if model.distribute_strategy.extended._in_multi_worker_mode():  # noqa: SLF001
+        if isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
             reason = str(e).strip().splitlines()[0][:200]
             raise WorkerLost(f"a worker stopped answering ({type(e).__name__}: {reason}); "
                              "restart every worker with the same flags to resume from the "

@@ -26,6 +26,7 @@ class GANConfig:
     latent_dist: str = "normal"       # "normal": N(0, I); "uniform": U(-latent_bound, latent_bound)
     latent_bound: float = 1.0
     value_range: Tuple[float, float] = (0.0, 1.0)  # range of real examples and G's output
+    train_split: str = "train"        # "train" (a validation split held out) or "train_full"
     seed: int = 0
     mixed_precision: bool = False     # float16 compute, float32 weights and losses (--mixed_precision)
     steps: int = 1000                 # generator updates in a run (`--steps`)
@@ -54,6 +55,8 @@ class GANConfig:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
         if not 0 <= self.seed < 2 ** 31:
             raise ConfigError(f"seed must be in [0, 2^31), got {self.seed}")
+        if self.train_split not in ("train", "train_full"):
+            raise ConfigError(f"train_split must be 'train' or 'train_full', got {self.train_split!r}")
         if self.latent_dist not in ("normal", "uniform"):
             raise ConfigError(f"latent_dist must be 'normal' or 'uniform', got {self.latent_dist!r}")
         return self

@@ -83,15 +83,15 @@ def write_config(workdir, config):
 
 # ---- data ----------------------------------------------------------------------
 
-def train_dataset(model, data_dir=None, start_step=0):
+def train_dataset(model, data_dir=None):
     """Global batches of shape (batch, k, ...) with k = the real batches one
-    step consumes (n_critic for WGAN-GP). Step s always gets the same
-    examples, so resuming at `start_step` replays nothing and skips nothing.
+    train_step consumes (n_critic for WGAN-GP). Call c always gets the same
+    examples, so a resumed run replays nothing and skips nothing.
     (`distribute.distribute_global_batches` hands each replica its piece.)"""
     cfg, k = model.config, model.real_batches_per_step
-    ds = data.load(cfg.dataset, "train", cfg.batch_size, seed=cfg.seed,
+    ds = data.load(cfg.dataset, cfg.train_split, cfg.batch_size, seed=cfg.seed,
                    value_range=cfg.value_range, data_dir=data_dir,
-                   skip_batches=start_step * k)
+                   skip_batches=model.calls_done() * k)
     # (k, batch, ...) → (batch, k, ...): a strategy splits the batch axis, so
     # each replica gets its rows of every one of the k batches.
     ds = ds.batch(k, drop_remainder=True)
@@ -179,6 +179,7 @@ class RunMonitor(keras.callbacks.Callback):
         self.write_images = write_images
         self.diverged = None
         self.saved_step = None
+        self.seen_step = None
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.step.numpy())
@@ -188,6 +189,9 @@ class RunMonitor(keras.callbacks.Callback):
             self.diverged = (step, bad)
             self.model.stop_training = True
             return
+        if step == self.seen_step:  # a call without a generator update (WGAN's long critic phases)
+            return
+        self.seen_step = step
         cfg = self.config
         if step % cfg.log_every == 0:
             with self.writer.as_default(step=step):
@@ -300,9 +304,9 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     restored = restore(manager)  # every worker restores the chief's checkpoint
     if restored:
         print(f"resuming from {restored}")
-    start = int(model.step.numpy())
+    calls = model.calls_until(config.steps)
     logs = {}
-    dataset = train_dataset(model, data_dir, start)  # fails here, before any write, without data
+    dataset = train_dataset(model, data_dir)  # fails here, before any write, without data
     dataset = distribute.distribute_global_batches(strategy, dataset, config.batch_size)
     if chief:
         write_config(workdir, config)
@@ -315,9 +319,9 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
         writer = tf.summary.create_noop_writer()
     monitor = None
     try:
-        if start < config.steps:
+        if calls:
             monitor = RunMonitor(manager, writer, config, write_images=chief)
-            history = _fit(model, dataset, config.steps - start, monitor, verbose)
+            history = _fit(model, dataset, calls, monitor, verbose)
             logs = {k: float(np.mean(v[-1])) for k, v in history.history.items()}
     finally:
         if not chief:

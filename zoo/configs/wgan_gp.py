@@ -1,5 +1,7 @@
 """WGAN-GP configs. Sources: the paper (Gulrajani et al. 2017, Algorithm 1)
-and its code, igul222/improved_wgan_training (`gan_mnist.py`, `gan_toy.py`)."""
+and its code, igul222/improved_wgan_training (`gan_mnist.py`, `gan_toy.py`,
+`gan_cifar.py`, `gan_cifar_resnet.py`). The paper's LayerNorm critic (§4) is
+`--set critic_norm=layer` on any of them."""
 
 from zoo.models.wgan_gp import WGANGPConfig
 
@@ -37,3 +39,35 @@ _TOY = dict(
 )
 for _name in ("8gaussians", "25gaussians", "swissroll"):
     CONFIGS[_name] = WGANGPConfig(dataset=_name, **_TOY)
+
+CONFIGS["cifar10"] = WGANGPConfig(
+    model="wgan_gp", dataset="cifar10",
+    arch="cifar_conv", dim=128,       # gan_cifar.py DIM = 128
+    batch_size=64,                    # gan_cifar.py BATCH_SIZE
+    latent_dim=128,                   # gan_cifar.py: z ~ N(0, I), 128-d
+    value_range=(-1.0, 1.0),          # gan_cifar.py: 2·(x/255 − ½), tanh output
+    train_split="train_full",         # the code trains on all 50k training images
+    gp_weight=10.0, n_critic=5,       # gan_cifar.py LAMBDA, CRITIC_ITERS
+    learning_rate=1e-4, beta1=0.5, beta2=0.9,  # gan_cifar.py Adam
+    paper_steps=200000,               # gan_cifar.py ITERS
+    # Deviation: 1,000 generator steps by default (about an hour on a 2-core CPU).
+    steps=1000, log_every=10, image_every=100, checkpoint_every=100,
+)
+
+CONFIGS["cifar10_resnet"] = WGANGPConfig(
+    model="wgan_gp", dataset="cifar10",
+    arch="cifar_resnet", dim=128,     # gan_cifar_resnet.py DIM_G = DIM_D = 128, unconditional
+    batch_size=64,                    # gan_cifar_resnet.py BATCH_SIZE (critic)
+    generator_batch=128,              # GEN_BS_MULTIPLE = 2 (the code splits it in two
+                                      # BatchNorm chunks of 64; the zoo uses one batch of 128)
+    latent_dim=128,
+    # The code scales by 2·(x/256 − ½) plus U(0, 1/128) dequantisation noise;
+    # the zoo uses 2·(x/255 − ½) without noise, as gan_cifar.py (deviation).
+    value_range=(-1.0, 1.0),
+    train_split="train_full",
+    gp_weight=10.0, n_critic=5,       # LAMBDA, N_CRITIC
+    learning_rate=2e-4, beta1=0.0, beta2=0.9,  # LR, Adam β1 0 (as the paper's Alg. 1)
+    lr_decay_steps=100000,            # DECAY: linear to 0 over ITERS generator steps
+    paper_steps=100000,               # ITERS
+    steps=1000, log_every=10, image_every=100, checkpoint_every=100,
+)

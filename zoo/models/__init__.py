@@ -14,6 +14,9 @@ from zoo.config import ConfigError
 
 # name: (module with the model class, class name, configs module)
 _REGISTRY = {
+    "gan": ("zoo.models.gan", "GoodfellowGAN", "zoo.configs.gan"),
+    "dcgan": ("zoo.models.dcgan", "DCGAN", "zoo.configs.dcgan"),
+    "wgan": ("zoo.models.wgan", "WGAN", "zoo.configs.wgan"),
     "wgan_gp": ("zoo.models.wgan_gp", "WGANGP", "zoo.configs.wgan_gp"),
 }
 

@@ -14,7 +14,7 @@ import keras
 import tensorflow as tf
 
 # Purposes of random draws: each gets its own stream.
-CRITIC_LATENT, PENALTY_MIX, GENERATOR_LATENT, SAMPLE_LATENT = 1, 2, 3, 4
+CRITIC_LATENT, PENALTY_MIX, GENERATOR_LATENT, SAMPLE_LATENT, DROPOUT = 1, 2, 3, 4, 5
 
 
 def draw_latent(config, n, key):
@@ -64,6 +64,17 @@ class GAN(keras.Model):
     # Real batches one training step consumes (WGAN-GP: one per critic step).
     real_batches_per_step = 1
 
+    # A "call" is one train_step. Most models make one generator update per
+    # call; a model whose calls and generator steps differ (WGAN's long
+    # critic phases) overrides these two, which resuming and fit rely on.
+    def calls_done(self):
+        """train_step calls so far: the position in the data stream."""
+        return int(self.step.numpy())
+
+    def calls_until(self, steps):
+        """train_step calls from now until `steps` generator updates are done."""
+        return max(0, steps - int(self.step.numpy()))
+
     def checkpoint_items(self):
         return dict(generator=self.generator, critic=self.critic,
                     g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
@@ -91,10 +102,20 @@ class GAN(keras.Model):
         key = self._key(purpose, sub)
         return self._replica_slice(lambda n: draw_latent(self.config, n, key), local_n)
 
-    def uniform(self, local_n, purpose, sub=0, trailing_dims=0):
+    def uniform(self, local_n, purpose, sub=0, trailing_dims=0, event_shape=None):
+        """U[0, 1) of shape [local_n] + event_shape (default [1] * trailing_dims)."""
         key = self._key(purpose, sub)
-        shape = lambda n: [n] + [1] * trailing_dims
-        return self._replica_slice(lambda n: tf.random.stateless_uniform(shape(n), key), local_n)
+        event = list(event_shape) if event_shape is not None else [1] * trailing_dims
+        return self._replica_slice(lambda n: tf.random.stateless_uniform([n] + event, key), local_n)
+
+    def dropout(self, x, keep, sub, scale=None):
+        """Dropout with masks from the stateless streams (so replicas and
+        resumed runs draw the masks one device draws): each unit kept with
+        probability `keep`, kept units multiplied by `scale` (1/keep)."""
+        if keep >= 1.0:
+            return x
+        mask = self.uniform(tf.shape(x)[0], DROPOUT, sub, event_shape=x.shape[1:]) < keep
+        return tf.where(mask, x * (scale or 1.0 / keep), tf.zeros_like(x))
 
     # ---- losses and logs --------------------------------------------------
 
@@ -107,6 +128,19 @@ class GAN(keras.Model):
         local_n = tf.cast(tf.shape(values)[0], values.dtype)
         return tf.reduce_sum(values) / (local_n * replicas)
 
+    @classmethod
+    def bce(cls, logits, label):
+        """Share of the global-batch mean binary cross-entropy of sigmoid(logits)
+        against a constant label: −log D for label 1, −log(1 − D) for label 0."""
+        logits = tf.cast(logits, tf.float32)
+        labels = tf.fill(tf.shape(logits), float(label))
+        return cls.global_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+
+    @classmethod
+    def mean_probability(cls, logits):
+        """Share of the global-batch mean of D = sigmoid(logits), for logs."""
+        return cls.global_mean(tf.sigmoid(tf.cast(logits, tf.float32)))
+
     @staticmethod
     def loss_scale(optimizer):
         """The factor the optimizer scales losses by (1 without mixed precision)."""
@@ -114,19 +148,44 @@ class GAN(keras.Model):
             return tf.cast(optimizer.dynamic_scale, tf.float32)
         return tf.constant(1.0)
 
-    def minimize(self, optimizer, tape, loss, variables):
+    def minimize(self, optimizer, tape, loss, variables, when=None):
         """One update of `variables` down `loss`'s gradient (scaled and
-        unscaled around float16 when mixed precision is on); returns the
-        gradient norm share (see `gradient_norm`)."""
+        unscaled around float16 when mixed precision is on), applied only
+        where the bool tensor `when` holds, if given; returns the gradient
+        norm share (see `gradient_norm`)."""
         scale = self.loss_scale(optimizer)
         grads = tape.gradient(loss, variables, output_gradients=scale)  # = ∇(scale·loss)
-        optimizer.apply_gradients(zip(grads, variables))
+        if when is None:
+            optimizer.apply_gradients(zip(grads, variables))
+        else:
+            self.apply_where(optimizer, grads, variables, when)
         norm = self.gradient_norm(grads) / scale
         if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             # Inf/NaN gradients are expected while the loss scale settles; the
             # optimizer skips them (applies nothing), reported as norm 0.
             norm = tf.where(tf.math.is_finite(norm), norm, tf.zeros_like(norm))
         return norm
+
+    @staticmethod
+    def apply_where(optimizer, grads, variables, when):
+        """optimizer.apply_gradients where `when` (the same on every replica)
+        holds, else nothing: no step, no slot update. A strategy that
+        synchronises through merge_call cannot have that call inside a
+        replica-context cond, so the cond runs in cross-replica context, as
+        Keras's LossScaleOptimizer does it."""
+        def apply(grads):
+            optimizer.apply_gradients(zip(grads, variables))
+            return tf.no_op()
+
+        if tf.__internal__.distribute.strategy_supports_no_merge_call():
+            tf.cond(when, lambda: apply(grads), tf.no_op)
+            return
+
+        def in_cross_replica(strategy, when, grads):
+            when = strategy.experimental_local_results(when)[0]
+            call = lambda: strategy.extended.call_for_each_replica(apply, args=(grads,))
+            tf.cond(when, lambda: call() and tf.no_op(), tf.no_op)
+        tf.distribute.get_replica_context().merge_call(in_cross_replica, args=(when, grads))
 
     @staticmethod
     def gradient_norm(grads):

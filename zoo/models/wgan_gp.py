@@ -13,19 +13,26 @@ import tensorflow as tf
 
 from zoo.config import ConfigError, GANConfig
 from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT, PENALTY_MIX
+from zoo.models import layers
+from zoo.models.layers import LayerNorm, leaky_relu  # leaky_relu: the code's max(0.2x, x)
 
 
 @dataclasses.dataclass(frozen=True)
 class WGANGPConfig(GANConfig):
-    arch: str = "mnist_conv"     # "mnist_conv" (gan_mnist.py) or "toy_mlp" (gan_toy.py)
-    dim: int = 64                # gan_mnist.py DIM; gan_toy.py DIM = 512
+    # "mnist_conv" (gan_mnist.py), "toy_mlp" (gan_toy.py), "cifar_conv"
+    # (gan_cifar.py) or "cifar_resnet" (gan_cifar_resnet.py)
+    arch: str = "mnist_conv"
+    dim: int = 64                # gan_mnist.py DIM; gan_toy.py DIM = 512; gan_cifar*.py 128
     n_critic: int = 5            # paper Alg. 1 and the code: CRITIC_ITERS = 5
     gp_weight: float = 10.0      # λ: paper Alg. 1 and gan_mnist.py LAMBDA = 10
     learning_rate: float = 1e-4  # paper Alg. 1 and the code: Adam lr 1e-4
     beta1: float = 0.5           # the code's Adam β1; the paper's Alg. 1 uses 0.0
     beta2: float = 0.9           # paper Alg. 1 and the code
     adam_epsilon: float = 1e-8   # the code's tf.train.AdamOptimizer default (Keras's is 1e-7)
-    critic_norm: str = "none"    # "none" (the code's MNIST critic) or "layer" (paper §4: LayerNorm)
+    critic_norm: str = "none"    # "none" (the code's critics) or "layer" (paper §4: LayerNorm)
+    generator_batch: int = 0     # G's batch per update; 0: batch_size (gan_cifar_resnet.py: 2×)
+    lr_decay_steps: int = 0      # 0: constant lr; N: linear decay to 0 over N generator
+                                 # steps, for G and critic alike (gan_cifar_resnet.py DECAY)
 
     def check(self):
         super().check()
@@ -36,6 +43,11 @@ class WGANGPConfig(GANConfig):
         for name in ("n_critic", "dim"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if self.generator_batch < 0 or self.generator_batch % self.batch_size:
+            raise ConfigError(f"generator_batch must be 0 or a multiple of batch_size "
+                              f"({self.batch_size}), got {self.generator_batch}")
+        if self.lr_decay_steps < 0:
+            raise ConfigError(f"lr_decay_steps must be 0 or positive, got {self.lr_decay_steps}")
         return self
 
 
@@ -51,15 +63,15 @@ def _linear_init(fan_in, fan_out, he=False):
     return _uniform(math.sqrt(2.0 / fan_in) if he else math.sqrt(2.0 / (fan_in + fan_out)))
 
 
-def _conv_init(k, c_in, c_out, stride, transposed):
-    # tflib Conv2D / Deconv2D with he_init=True: std √(4/(fan_in+fan_out)), where
-    # the strided side's fan is divided by stride².
+def _conv_init(k, c_in, c_out, stride, transposed, he=True):
+    # tflib Conv2D / Deconv2D: std √(4/(fan_in+fan_out)) with he_init=True,
+    # √(2/(fan_in+fan_out)) without; the strided side's fan is divided by stride².
     fan_in, fan_out = c_in * k * k, c_out * k * k
     if transposed:
         fan_in /= stride ** 2
     else:
         fan_out /= stride ** 2
-    return _uniform(math.sqrt(4.0 / (fan_in + fan_out)))
+    return _uniform(math.sqrt((4.0 if he else 2.0) / (fan_in + fan_out)))
 
 
 def dense(units, fan_in, he=False, activation=None, dtype=None):
@@ -67,29 +79,17 @@ def dense(units, fan_in, he=False, activation=None, dtype=None):
                               kernel_initializer=_linear_init(fan_in, units, he))
 
 
-def conv(c_in, c_out, transposed=False, k=5, stride=2):
+def conv(c_in, c_out, transposed=False, k=5, stride=2, he=True):
     layer = keras.layers.Conv2DTranspose if transposed else keras.layers.Conv2D
     return layer(c_out, k, strides=stride, padding="same",
-                 kernel_initializer=_conv_init(k, c_in, c_out, stride, transposed))
+                 kernel_initializer=_conv_init(k, c_in, c_out, stride, transposed, he))
 
 
-class LayerNorm(keras.layers.Layer):
-    """Normalises each example over all its units, with a per-channel scale and
-    offset: the code's `Normalize` in WGAN-GP mode (tflib layernorm, ε 1e-5)."""
-
-    def build(self, input_shape):
-        channels = input_shape[-1]
-        self.scale = self.add_weight(shape=(channels,), initializer="ones", name="scale")
-        self.offset = self.add_weight(shape=(channels,), initializer="zeros", name="offset")
-
-    def call(self, x):
-        axes = list(range(1, len(x.shape)))
-        mean, var = tf.nn.moments(x, axes, keepdims=True)
-        return (x - mean) * tf.math.rsqrt(var + 1e-5) * self.scale + self.offset
-
-
-def leaky_relu():
-    return keras.layers.LeakyReLU(negative_slope=0.2)  # the code: max(0.2x, x)
+def batch_norm():
+    # tflib batchnorm: ε 1e-5, scale 1, offset 0. The code normalises with
+    # batch statistics even when sampling; the zoo's export uses the moving
+    # averages, so that a sample does not depend on its batch (deviation).
+    return layers.batch_norm(momentum=0.9, epsilon=1e-5)
 
 
 # ---- networks ----------------------------------------------------------------
@@ -133,11 +133,109 @@ def _mlp(cfg, n_in, n_out, name, norm=False):
     return keras.Sequential(layers, name=name)
 
 
+def cifar_generator(cfg):
+    d = cfg.dim  # gan_cifar.py: z 128 → 4·4·4d, BN → deconv 2d, BN → deconv d, BN → deconv 3, tanh
+    return keras.Sequential([
+        keras.Input((cfg.latent_dim,)),
+        dense(4 * 4 * 4 * d, cfg.latent_dim), batch_norm(), keras.layers.ReLU(),  # BN per unit
+        keras.layers.Reshape((4, 4, 4 * d)),
+        conv(4 * d, 2 * d, transposed=True), batch_norm(), keras.layers.ReLU(),
+        conv(2 * d, d, transposed=True), batch_norm(), keras.layers.ReLU(),
+        conv(d, 3, transposed=True),
+        keras.layers.Activation("tanh", dtype="float32"),
+    ], name="generator")
+
+
+def cifar_critic(cfg):
+    d = cfg.dim  # gan_cifar.py in WGAN-GP mode: conv 5×5 stride 2: d → 2d → 4d, no normalisation
+    norm = (lambda: [LayerNorm()]) if cfg.critic_norm == "layer" else (lambda: [])
+    return keras.Sequential([
+        keras.Input((32, 32, 3)),
+        conv(3, d), leaky_relu(),
+        conv(d, 2 * d), *norm(), leaky_relu(),   # where the code's other modes have BatchNorm
+        conv(2 * d, 4 * d), *norm(), leaky_relu(),
+        keras.layers.Flatten(),
+        dense(1, 4 * 4 * 4 * d, dtype="float32"),
+    ], name="critic")
+
+
+# gan_cifar_resnet.py's blocks. Convolutions are 'same', stride 1: resampling
+# is nearest-neighbour upsampling before (its UpsampleConv is exactly that)
+# or 2×2 mean pooling after (ConvMeanPool) or before (MeanPoolConv).
+
+def _res_conv(c_in, c_out, k, he=True):
+    return conv(c_in, c_out, k=k, stride=1, he=he)
+
+
+def _residual_block(x, c_in, c_out, resample, norm):
+    """pre-activation block: shortcut + conv(relu(norm(conv(relu(norm(x))))))."""
+    up = keras.layers.UpSampling2D(2) if resample == "up" else None
+    pool = keras.layers.AveragePooling2D(2) if resample == "down" else None
+    if c_in == c_out and resample is None:
+        shortcut = x
+    else:  # a 1×1 convolution, tflib he_init=False
+        shortcut = up(x) if up else x
+        shortcut = _res_conv(c_in, c_out, 1, he=False)(shortcut)
+        shortcut = pool(shortcut) if pool else shortcut
+    h = keras.layers.ReLU()(norm()(x))
+    h = up(h) if up else h
+    h = _res_conv(c_in, c_in if resample == "down" else c_out, 3)(h)
+    h = keras.layers.ReLU()(norm()(h))
+    h = _res_conv(c_in if resample == "down" else c_out, c_out, 3)(h)
+    h = pool(h) if pool else h
+    return keras.layers.Add()([shortcut, h])
+
+
+def resnet_generator(cfg):
+    d = cfg.dim  # z → 4·4·d → 3 up-blocks → BN, ReLU, conv 3×3 to 3, tanh
+    z = keras.Input((cfg.latent_dim,))
+    x = keras.layers.Reshape((4, 4, d))(dense(4 * 4 * d, cfg.latent_dim)(z))
+    for _ in range(3):
+        x = _residual_block(x, d, d, "up", batch_norm)
+    x = keras.layers.ReLU()(batch_norm()(x))
+    x = _res_conv(d, 3, 3, he=False)(x)
+    return keras.Model(z, keras.layers.Activation("tanh", dtype="float32")(x), name="generator")
+
+
+def resnet_critic(cfg):
+    d = cfg.dim  # first block (no pre-activation), down-block, 2 plain blocks, ReLU, mean pool, linear
+    norm = LayerNorm if cfg.critic_norm == "layer" else (lambda: keras.layers.Identity())
+    x_in = keras.Input((32, 32, 3))
+    shortcut = _res_conv(3, d, 1, he=False)(keras.layers.AveragePooling2D(2)(x_in))
+    h = keras.layers.ReLU()(_res_conv(3, d, 3)(x_in))
+    h = keras.layers.AveragePooling2D(2)(_res_conv(d, d, 3)(h))
+    x = keras.layers.Add()([shortcut, h])
+    x = _residual_block(x, d, d, "down", norm)
+    x = _residual_block(x, d, d, None, norm)
+    x = _residual_block(x, d, d, None, norm)
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.ReLU()(x))
+    return keras.Model(x_in, dense(1, d, dtype="float32")(x), name="critic")
+
+
 ARCHITECTURES = {
     "mnist_conv": (mnist_generator, mnist_critic),
     "toy_mlp": (lambda c: _mlp(c, c.latent_dim, 2, "generator"),
                 lambda c: _mlp(c, 2, 1, "critic", norm=c.critic_norm == "layer")),
+    "cifar_conv": (cifar_generator, cifar_critic),
+    "cifar_resnet": (resnet_generator, resnet_critic),
 }
+
+
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """lr · max(0, 1 − g / steps), g the generator step: an optimizer making
+    `updates_per_step` updates per generator step (the critic: n_critic)
+    counts g as its iterations // updates_per_step (gan_cifar_resnet.py)."""
+
+    def __init__(self, learning_rate, steps, updates_per_step=1):
+        self.learning_rate, self.steps, self.updates_per_step = learning_rate, steps, updates_per_step
+
+    def __call__(self, iterations):
+        g = tf.cast(iterations // self.updates_per_step, tf.float32)
+        return self.learning_rate * tf.maximum(0.0, 1.0 - g / self.steps)
+
+    def get_config(self):
+        return dict(learning_rate=self.learning_rate, steps=self.steps,
+                    updates_per_step=self.updates_per_step)
 
 
 class WGANGP(GAN):
@@ -156,9 +254,13 @@ class WGANGP(GAN):
 
     @staticmethod
     def make_optimizers(cfg):
-        adam = lambda: keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta1, beta_2=cfg.beta2,
-                                             epsilon=cfg.adam_epsilon)
-        return adam(), adam()
+        def adam(updates_per_step):
+            lr = cfg.learning_rate
+            if cfg.lr_decay_steps:
+                lr = LinearDecay(lr, cfg.lr_decay_steps, updates_per_step)
+            return keras.optimizers.Adam(lr, beta_1=cfg.beta1, beta_2=cfg.beta2,
+                                         epsilon=cfg.adam_epsilon)
+        return adam(1), adam(cfg.n_critic)
 
     def critic_step(self, real, i):
         n = tf.shape(real)[0]
@@ -182,6 +284,9 @@ class WGANGP(GAN):
                     d_grad_norm=d_grad_norm)
 
     def generator_step(self, n):
+        cfg = self.config
+        if cfg.generator_batch:  # a larger generator batch (gan_cifar_resnet.py: 2×)
+            n = n * (cfg.generator_batch // cfg.batch_size)
         with tf.GradientTape() as tape:
             fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
             g_loss = -self.global_mean(self.critic(fake, training=True))

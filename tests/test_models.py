@@ -1,0 +1,242 @@
+"""The zoo's other models against their papers and codes: architectures
+(parameter counts worked out by hand from the layer lists), one update moves
+each loss the right way, WGAN's clipping and critic schedule, the original
+GAN's optimizer schedules and its two update orders."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo import models
+from zoo.models import gan as gan_lib
+from zoo.models import wgan as wgan_lib
+from zoo.models.layers import Maxout
+
+
+def conv(k, c_in, c_out, bias=True):
+    return k * k * c_in * c_out + (c_out if bias else 0)
+
+
+def bn(c):
+    return 2 * c  # trainable scale and offset
+
+
+def trainable(net):
+    return sum(int(np.prod(v.shape)) for v in net.trainable_variables)
+
+
+# ---- DCGAN -------------------------------------------------------------------
+
+def test_dcgan_layer_plan_and_parameter_counts():
+    # 32×32×3: z 100 → 2·2·512 (no bias), BN → deconv 5×5 to 256, 128, 64 (no bias, BN) → 3, tanh.
+    g = models.create("dcgan", "cifar10")
+    g_expected = 100 * 2048 + bn(512) + conv(5, 512, 256, False) + bn(256) \
+        + conv(5, 256, 128, False) + bn(128) + conv(5, 128, 64, False) + bn(64) + conv(5, 64, 3)
+    # D: conv 5×5 stride 2: 3→64 (bias), 64→128, 128→256, 256→512 (BN, no bias), linear 2·2·512 → 1.
+    d_expected = conv(5, 3, 64) + conv(5, 64, 128, False) + bn(128) + conv(5, 128, 256, False) \
+        + bn(256) + conv(5, 256, 512, False) + bn(512) + 2048 + 1
+    assert (g_expected, d_expected) == (4_512_323, 4_309_505)
+    assert (trainable(g.generator), trainable(g.critic)) == (g_expected, d_expected)
+    assert g.generator.output_shape == (None, 32, 32, 3) and g.critic.output_shape == (None, 1)
+    mnist = models.create("dcgan", "mnist")  # 28 → 14 → 7 → 4 → 2, and back up
+    assert [l.output.shape[1] for l in mnist.generator.layers if "conv2d_transpose" in l.name] \
+        == [4, 7, 14, 28]
+    out = mnist.generator(tf.random.uniform([4, 100], -1, 1))
+    assert -1.0 <= float(tf.reduce_min(out)) and float(tf.reduce_max(out)) <= 1.0  # tanh
+
+
+def test_dcgan_initialisation_is_normal_0_02():
+    g = models.create("dcgan", "cifar10")
+    kernel = next(v for v in g.critic.trainable_variables if v.shape == (5, 5, 256, 512)).numpy()
+    assert kernel.mean() == pytest.approx(0.0, abs=1e-3)
+    assert kernel.std() == pytest.approx(0.02, rel=0.01)
+
+
+def compiled(name, dataset, **overrides):
+    model = models.create(name, dataset, **overrides)
+    model.compile(*model.make_optimizers(model.config))
+    return model
+
+
+def test_dcgan_one_update_moves_each_loss_the_right_way():
+    model = compiled("dcgan", "mnist")
+    real = tf.random.uniform([16, 28, 28, 1], -1, 1, seed=1)
+    before = float(model.discriminator_step(real)["d_loss"])
+    after = float(model.discriminator_step(real)["d_loss"])  # same z: the step has not moved
+    assert after < before
+    before = float(model.generator_step(16, 0)["g_loss"])
+    z = model.latent(16, models.base.GENERATOR_LATENT, 0)
+    after = float(model.bce(model.critic(model.generator(z, training=True), training=True), 1))
+    assert after < before
+
+
+# ---- WGAN --------------------------------------------------------------------
+
+def test_wgan_dcgan_nets_match_the_codes_counts():
+    # models/dcgan.py at isize 32, nc 3, nz 100, ngf = ndf = 64, no biases:
+    # D conv 4×4: 3→64, 64→128 (BN), 128→256 (BN), 4×4 conv 256→1.
+    cifar = models.create("wgan", "cifar10")
+    d_expected = conv(4, 3, 64, False) + conv(4, 64, 128, False) + bn(128) \
+        + conv(4, 128, 256, False) + bn(256) + conv(4, 256, 1, False)
+    # G: deconv 4×4 100→256 (1×1 → 4×4), BN, →128, BN, →64, BN, →3, tanh.
+    g_expected = conv(4, 100, 256, False) + bn(256) + conv(4, 256, 128, False) + bn(128) \
+        + conv(4, 128, 64, False) + bn(64) + conv(4, 64, 3, False)
+    assert (d_expected, g_expected) == (663_296, 1_068_928)
+    assert (trainable(cifar.critic), trainable(cifar.generator)) == (d_expected, g_expected)
+    # 28×28 starts from 7×7: D 1→64 (14×14), 64→128 (7×7), 7×7 conv → 1; G mirrors it.
+    mnist = models.create("wgan", "mnist")
+    assert trainable(mnist.critic) == conv(4, 1, 64, False) + conv(4, 64, 128, False) + bn(128) \
+        + conv(7, 128, 1, False)
+    assert trainable(mnist.generator) == conv(7, 100, 128, False) + bn(128) \
+        + conv(4, 128, 64, False) + bn(64) + conv(4, 64, 1, False)
+    assert mnist.generator.output_shape == (None, 28, 28, 1)
+
+
+def test_wgan_mlp_nets_match_the_codes_counts():
+    # models/mlp.py with 512 units: 3 hidden ReLU layers, linear output, biases.
+    model = models.create("wgan", "mnist", arch="mlp")
+    assert trainable(model.generator) == 100 * 512 + 512 + 2 * (512 * 512 + 512) + 512 * 784 + 784
+    assert trainable(model.critic) == 784 * 512 + 512 + 2 * (512 * 512 + 512) + 512 + 1
+    assert (trainable(model.generator), trainable(model.critic)) == (979_216, 927_745)
+
+
+@pytest.mark.parametrize("arch", ["dcgan", "mlp"])
+def test_wgan_critic_weights_stay_within_the_clip(arch):
+    model = compiled("wgan", "mnist", arch=arch, long_first=0)
+    c = model.config.clip_value
+    # Clipped from the start (BatchNorm's scale is initialised near 1).
+    assert all(float(tf.reduce_max(tf.abs(v))) <= c for v in model.critic.trainable_variables)
+    real = tf.random.uniform([8, 5, 28, 28, 1], -1, 1, seed=2)
+    for _ in range(3):
+        model.train_step(real)
+    values = np.concatenate([v.numpy().ravel() for v in model.critic.trainable_variables])
+    assert np.abs(values).max() <= c
+    assert np.mean(np.abs(values) == np.float32(c)) > 0.01  # the clip is active, not idle
+
+
+def test_wgan_critic_update_raises_its_wasserstein_estimate():
+    model = compiled("wgan", "mnist")
+    real = tf.random.uniform([16, 28, 28, 1], -1, 1, seed=3)
+    before = float(model.critic_step(real, 0)["wasserstein"])
+    after = float(model.critic_step(real, 0)["wasserstein"])  # same noise
+    assert after > before
+
+
+def test_wgan_critic_schedule_is_the_codes():
+    cfg = models.get("wgan", "mnist")
+    diters = [cfg.critic_iters(g) for g in range(1002)]
+    assert diters[:25] == [100] * 25 and diters[25:500] == [5] * 475
+    assert diters[500] == 100 and diters[501:1000] == [5] * 499 and diters[1000] == 100
+    model = compiled("wgan", "mnist")
+    # 25 long phases of 20 calls, then 475 one-call phases, then one long phase.
+    assert model.calls_until(501) == 25 * 20 + 475 + 20
+
+
+def test_wgan_generator_moves_only_when_its_critic_phase_ends():
+    model = compiled("wgan", "mnist", long_critic_iters=15, long_first=1)
+    real = tf.random.uniform([8, 5, 28, 28, 1], -1, 1, seed=4)
+    g_before = [v.numpy() for v in model.generator.trainable_variables]
+    for call in range(3):  # generator iteration 0: 15 critic updates = 3 calls
+        model.train_step(real)
+        moved = any(not np.array_equal(a, b.numpy())
+                    for a, b in zip(g_before, model.generator.trainable_variables))
+        assert moved == (call == 2), call
+        assert int(model.g_optimizer.iterations) == (call == 2)
+    assert int(model.step) == 1 and int(model.d_optimizer.iterations) == 15
+    model.train_step(real)  # iteration 1: a short phase, one call
+    assert int(model.step) == 2 and int(model.g_optimizer.iterations) == 2
+
+
+def test_wgan_rmsprop_matches_torchs_default():
+    opt, _ = wgan_lib.WGAN.make_optimizers(models.get("wgan", "mnist"))
+    assert (float(opt.learning_rate), opt.rho) == (pytest.approx(5e-5), 0.99)
+    for v in (0.0, 1e-20, 1e-12, 1e-4, 1.0):  # √(v + ε_keras) ≈ √v + ε_torch (1e-8)
+        assert np.sqrt(v + opt.epsilon) == pytest.approx(np.sqrt(v) + 1e-8, abs=1e-8)
+
+
+# ---- the original GAN ------------------------------------------------------------
+
+def test_gan_mnist_nets_are_the_codes():
+    model = models.create("gan", "mnist")
+    # mnist.yaml: G 100 → ReLU 1200 → ReLU 1200 → sigmoid 784;
+    # D maxout 240×5 → maxout 240×5 → sigmoid 1.
+    g_expected = (100 * 1200 + 1200) + (1200 * 1200 + 1200) + (1200 * 784 + 784)
+    d_expected = (784 * 1200 + 1200) + (240 * 1200 + 1200) + (240 + 1)
+    assert (g_expected, d_expected) == (2_503_984, 1_231_441)
+    assert (trainable(model.generator), trainable(model.critic)) == (g_expected, d_expected)
+    assert [type(l) for l in model.critic.layers[1:3]] == [Maxout, Maxout]
+
+
+def test_maxout_takes_the_max_over_each_units_pieces():
+    layer = Maxout(2, 3, irange=0.1)
+    x = tf.constant([[1.0, -2.0]])
+    layer.build(x.shape)
+    layer.kernel.assign(np.arange(12, dtype=np.float32).reshape(2, 6) - 5)
+    z = (x.numpy() @ layer.kernel.numpy()).reshape(2, 3)  # unit i: columns 3i … 3i + 2
+    np.testing.assert_allclose(layer(x).numpy()[0], z.max(axis=1))
+
+
+def test_gan_noise_and_schedules_follow_the_code():
+    cfg = models.get("gan", "mnist")
+    assert (cfg.latent_dist, cfg.latent_bound) == ("uniform", pytest.approx(np.sqrt(3)))  # unit variance
+    opt, _ = gan_lib.GoodfellowGAN.make_optimizers(cfg)
+    per_epoch = 50000 // 100
+    momentum = [float(opt.momentum_at(tf.constant(e * per_epoch, tf.int64))) for e in (0, 1, 2, 250, 400)]
+    assert momentum == pytest.approx([0.5, 0.5, 0.5 + 0.2 / 249, 0.7, 0.7])
+    lr = gan_lib.DecayingLearningRate(cfg.learning_rate, cfg.lr_decay, cfg.min_lr)
+    assert float(opt.learning_rate) == pytest.approx(0.1)  # the schedule at iteration 0
+    assert float(lr(0)) == pytest.approx(0.1)
+    assert float(lr(100000)) == pytest.approx(0.1 / 1.000004 ** 100000, rel=1e-5)
+    assert float(lr(10 ** 8)) == pytest.approx(1e-6)  # the floor
+
+
+def test_gan_momentum_sgd_is_pylearn2s_rule():
+    opt = gan_lib.MomentumSGD(0.1, 0.5, 0.7, 1, 250, 500)
+    w = tf.Variable([1.0])
+    opt.build([w])
+    for _ in range(2):
+        opt.apply_gradients([(tf.constant([2.0]), w)])
+    # v₁ = −0.2, w₁ = 0.8; v₂ = 0.5·(−0.2) − 0.2 = −0.3, w₂ = 0.5
+    assert float(w.numpy()[0]) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("update", ["simultaneous", "alternating"])
+def test_gan_one_update_moves_each_loss_the_right_way(update):
+    model = compiled("gan", "mnist", update=update, input_keep=1.0, hidden_keep=1.0,
+                     learning_rate=0.5)
+    real = tf.random.uniform([32, 1, 28, 28, 1], seed=5) ** 4  # mostly dark, as digits
+    z = model.latent(32, models.base.GENERATOR_LATENT)
+    fake = model.generator(z)
+    d_before = float(model.losses(real[:, 0], fake, 0)[0])
+    g_before = float(model.bce(model.critic(model.generator(z)), 1))
+    model.train_step(real)
+    assert float(model.losses(real[:, 0], fake, 0)[0]) < d_before  # D got better on the batch
+    # G's own move (D fixed at its new weights): −log D(G(z)) lower than before G's update.
+    assert int(model.g_optimizer.iterations) == 1 and int(model.d_optimizer.iterations) == 1
+    del g_before
+
+
+def test_gan_simultaneous_update_uses_one_forward_pass():
+    # Both gradients at the same weights: G's update equals the update computed
+    # from a copy whose D has not moved.
+    model = compiled("gan", "mnist", input_keep=1.0, hidden_keep=1.0)
+    real = tf.random.uniform([16, 1, 28, 28, 1], seed=6)
+    z = model.latent(16, models.base.GENERATOR_LATENT)
+    with tf.GradientTape() as tape:
+        g_loss = model.bce(model.critic(model.generator(z, training=True)), 1)
+    expected = tape.gradient(g_loss, model.generator.trainable_variables)
+    w0 = [v.numpy() for v in model.generator.trainable_variables]
+    model.train_step(real)
+    lr = 0.1
+    for before, grad, after in zip(w0, expected, model.generator.trainable_variables):
+        np.testing.assert_allclose(after.numpy(), before - lr * grad.numpy(), rtol=1e-4, atol=1e-7)
+
+
+def test_gan_dropout_masks_keep_the_asked_share_and_scale():
+    model = compiled("gan", "mnist")
+    x = tf.ones([64, 1000])
+    dropped = model.dropout(x, 0.8, sub=0).numpy()
+    assert set(np.unique(dropped)) == {0.0, np.float32(1.25)}  # input scale 1.25 = 1/0.8
+    assert np.mean(dropped > 0) == pytest.approx(0.8, abs=0.01)
+    np.testing.assert_array_equal(model.dropout(x, 0.8, sub=0), dropped)  # same key, same mask
+    assert not np.array_equal(model.dropout(x, 0.8, sub=1), dropped)

@@ -1,0 +1,129 @@
+"""DCGAN — Radford, Metz & Chintala 2015, "Unsupervised Representation
+Learning with Deep Convolutional Generative Adversarial Networks".
+
+The paper's rules (§3): strided convolutions in D, fractional-strided ones in
+G, no pooling, BatchNorm in both but at G's output and D's input, no fully
+connected hidden layers, ReLU in G with a tanh output, LeakyReLU 0.2 in D.
+Training (§4): inputs in [−1, 1], batch 128, weights N(0, 0.02), Adam 2e-4
+with β1 0.5, z ~ U(−1, 1). The layer plan is the authors'-era TensorFlow code
+(carpedm20/DCGAN-tensorflow `model.py`): G projects z to an (H/16)×(W/16)×8g
+map and doubles the size four times (8g, 4g, 2g, g channels, then the image);
+D mirrors it with four 5×5 stride-2 convolutions (d, 2d, 4d, 8d) and a
+linear output. Odd sizes (28 → 14 → 7 → 4 → 2) round up, as TF's 'SAME'.
+Layers followed by BatchNorm have no bias (BatchNorm's offset is one), as in
+the authors' Newmu/dcgan_code; carpedm20 adds biases that BatchNorm cancels.
+"""
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+
+from zoo import data
+from zoo.config import ConfigError, GANConfig
+from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
+from zoo.models.layers import batch_norm, halvings, leaky_relu, normal, same_size_deconv
+
+
+@dataclasses.dataclass(frozen=True)
+class DCGANConfig(GANConfig):
+    gf_dim: int = 64              # carpedm20 model.py gf_dim: G's last hidden layer's channels
+    df_dim: int = 64              # carpedm20 df_dim: D's first layer's channels
+    kernel: int = 5               # carpedm20 ops.py conv2d / deconv2d k_h = k_w = 5
+    init_std: float = 0.02        # paper §4: all weights N(0, 0.02)
+    learning_rate: float = 2e-4   # paper §4
+    beta1: float = 0.5            # paper §4 (0.9 "resulted in training oscillation")
+    beta2: float = 0.999          # Adam's default in both codes
+    adam_epsilon: float = 1e-8    # tf.train.AdamOptimizer's default (Keras's is 1e-7)
+    bn_momentum: float = 0.9      # carpedm20 ops.batch_norm decay 0.9
+    bn_epsilon: float = 1e-5      # carpedm20 ops.batch_norm epsilon
+    leak: float = 0.2             # paper §3: LeakyReLU slope 0.2
+    # Generator updates per discriminator update: 1 as the paper's Algorithm
+    # (Goodfellow et al.'s, k = 1) and Newmu/dcgan_code; carpedm20 runs 2.
+    generator_updates: int = 1
+
+    def check(self):
+        super().check()
+        for name in ("gf_dim", "df_dim", "kernel", "generator_updates"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        return self
+
+
+def generator(cfg):
+    h, w, c = data.example_shape(cfg.dataset)  # square images: h == w
+    hs = halvings(h, 4)
+    init = normal(cfg.init_std)
+    bn = lambda: batch_norm(cfg.bn_momentum, cfg.bn_epsilon)
+    layers = [keras.Input((cfg.latent_dim,)),
+              # "project and reshape" (paper Fig. 1): a linear map, not a hidden FC layer
+              keras.layers.Dense(hs[4] * hs[4] * cfg.gf_dim * 8, kernel_initializer=init,
+                                 use_bias=False),
+              keras.layers.Reshape((hs[4], hs[4], cfg.gf_dim * 8)), bn(), keras.layers.ReLU()]
+    for i, mult in zip((3, 2, 1), (4, 2, 1)):
+        layers += [same_size_deconv(cfg.gf_dim * mult, cfg.kernel, hs[i + 1], hs[i],
+                                    kernel_initializer=init, use_bias=False),
+                   bn(), keras.layers.ReLU()]
+    layers += [same_size_deconv(c, cfg.kernel, hs[1], hs[0], kernel_initializer=init),
+               keras.layers.Activation("tanh", dtype="float32")]  # no BN at G's output (§3)
+    return keras.Sequential(layers, name="generator")
+
+
+def discriminator(cfg):
+    h, w, c = data.example_shape(cfg.dataset)
+    init = normal(cfg.init_std)
+    layers = [keras.Input((h, w, c))]
+    for i, mult in enumerate((1, 2, 4, 8)):
+        layers.append(keras.layers.Conv2D(cfg.df_dim * mult, cfg.kernel, strides=2,
+                                          padding="same", kernel_initializer=init,
+                                          use_bias=i == 0))
+        if i:  # no BN at D's input layer (§3)
+            layers.append(batch_norm(cfg.bn_momentum, cfg.bn_epsilon))
+        layers.append(leaky_relu(cfg.leak))
+    layers += [keras.layers.Flatten(),
+               keras.layers.Dense(1, kernel_initializer=init, dtype="float32")]  # logit of D
+    return keras.Sequential(layers, name="discriminator")
+
+
+class DCGAN(GAN):
+    """Per step: one discriminator update on a real batch and a fresh fake
+    batch, each through D separately (as both codes: BatchNorm statistics per
+    batch), minimising −log D(x) − log(1 − D(G(z))); then `generator_updates`
+    generator updates on the non-saturating −log D(G(z))."""
+
+    def __init__(self, config):
+        if len(data.example_shape(config.dataset)) != 3:
+            raise ConfigError(f"dcgan needs an image dataset, not {config.dataset!r}")
+        super().__init__(config, generator(config), discriminator(config))
+
+    @staticmethod
+    def make_optimizers(cfg):
+        adam = lambda: keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta1, beta_2=cfg.beta2,
+                                             epsilon=cfg.adam_epsilon)
+        return adam(), adam()
+
+    def discriminator_step(self, real):
+        n = tf.shape(real)[0]
+        fake = self.generator(self.latent(n, CRITIC_LATENT), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.critic(real, training=True)
+            fake_logits = self.critic(fake, training=True)
+            d_loss = self.bce(real_logits, 1) + self.bce(fake_logits, 0)
+        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
+        return dict(d_loss=d_loss, d_real=self.mean_probability(real_logits),
+                    d_fake=self.mean_probability(fake_logits), d_grad_norm=d_grad_norm)
+
+    def generator_step(self, n, i):
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.latent(n, GENERATOR_LATENT, i), training=True)
+            g_loss = self.bce(self.critic(fake, training=True), 1)
+        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
+                                    self.generator.trainable_variables)
+        return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
+
+    def train_step(self, real):
+        logs = self.discriminator_step(real[:, 0])
+        for i in range(self.config.generator_updates):
+            logs.update(self.generator_step(tf.shape(real)[0], i))
+        self.step.assign_add(1)
+        return self.report(**logs)

@@ -1,0 +1,230 @@
+"""GAN — Goodfellow et al. 2014, "Generative Adversarial Nets".
+
+Networks, dropout and optimizer follow the authors' pylearn2 code
+(goodfeli/adversarial: `mnist.yaml`, `tfd_pretrain/`, `cifar10_*.yaml` and
+its `AdversaryCost2`). The discriminator D maximises
+log D(x) + log(1 − D(G(z))) (it minimises 0.5·[BCE(D(x), 1) + BCE(D(G(z)), 0)]);
+the generator minimises the non-saturating −log D(G(z)) (paper §3).
+
+Two update orders:
+- "simultaneous" (the code): one minibatch and one noise batch give both
+  gradients, taken at the same weights, and SGD applies both at once;
+- "alternating" (the paper's Algorithm 1): k discriminator updates, each on
+  its own minibatch, then one generator update on fresh noise.
+"""
+
+import dataclasses
+from typing import Tuple
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import data
+from zoo.config import ConfigError, GANConfig
+from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
+from zoo.models.layers import Maxout
+
+
+@dataclasses.dataclass(frozen=True)
+class GoodfellowGANConfig(GANConfig):
+    arch: str = "mlp"                         # "mlp" or "conv" (cifar10_convolutional.yaml)
+    # Generator: hidden layers (units, activation), then the output layer.
+    g_units: Tuple[int, ...] = (1200, 1200)   # mnist.yaml h0, h1
+    g_activations: Tuple[str, ...] = ("relu", "relu")
+    g_output: str = "sigmoid"                 # "sigmoid" for [0, 1] data, "linear" otherwise
+    g_irange: float = 0.05                    # pylearn2 irange: weights U(−irange, irange)
+    g_max_col_norm: float = 0.0               # 0: none
+    # Discriminator: maxout layers (units × pieces), then a sigmoid unit.
+    d_units: Tuple[int, ...] = (240, 240)     # mnist.yaml h0, h1
+    d_pieces: int = 5
+    d_irange: float = 0.005
+    d_max_col_norm: float = 0.0
+    # Dropout in D only, on each layer's input (AdversaryCost2's
+    # discriminator_input_include_probs {h0: .8}, default .5; kept units
+    # scaled by 1/keep: input_scales {h0: 1.25}, default 2).
+    input_keep: float = 0.8
+    hidden_keep: float = 0.5
+    # SGD: learning rate lr₀ / decay^t (t = updates), floored (ExponentialDecay),
+    # momentum rising linearly between two epochs (MomentumAdjustor).
+    learning_rate: float = 0.1
+    lr_decay: float = 1.000004
+    min_lr: float = 1e-6
+    momentum: float = 0.5
+    final_momentum: float = 0.7
+    momentum_start: int = 1                   # epochs
+    momentum_saturate: int = 250
+    epoch_size: int = 50000                   # training examples per epoch
+    update: str = "simultaneous"              # the code; "alternating": Algorithm 1
+    k: int = 1                                # Algorithm 1's D updates per G update
+
+    def check(self):
+        super().check()
+        if self.arch not in ("mlp", "conv"):
+            raise ConfigError(f"arch must be 'mlp' or 'conv', got {self.arch!r}")
+        if self.update not in ("simultaneous", "alternating"):
+            raise ConfigError(f"update must be 'simultaneous' or 'alternating', got {self.update!r}")
+        if len(self.g_units) != len(self.g_activations):
+            raise ConfigError("g_units and g_activations need one entry per hidden layer")
+        if self.g_output not in ("sigmoid", "linear"):
+            raise ConfigError(f"g_output must be 'sigmoid' or 'linear', got {self.g_output!r}")
+        if not (0 < self.input_keep <= 1 and 0 < self.hidden_keep <= 1):
+            raise ConfigError("input_keep and hidden_keep must be in (0, 1]")
+        if self.k <= 0 or self.d_pieces <= 0:
+            raise ConfigError("k and d_pieces must be positive integers")
+        return self
+
+
+# ---- optimizer ----------------------------------------------------------------
+
+class DecayingLearningRate(keras.optimizers.schedules.LearningRateSchedule):
+    """pylearn2's ExponentialDecay: lr₀ / decay^t, never below min_lr."""
+
+    def __init__(self, learning_rate, decay, min_lr):
+        self.learning_rate, self.decay, self.min_lr = learning_rate, decay, min_lr
+
+    def __call__(self, iterations):
+        t = tf.cast(iterations, tf.float32)
+        return tf.maximum(self.learning_rate / tf.pow(self.decay, t), self.min_lr)
+
+    def get_config(self):
+        return dict(learning_rate=self.learning_rate, decay=self.decay, min_lr=self.min_lr)
+
+
+class MomentumSGD(keras.optimizers.SGD):
+    """SGD with momentum (v ← μv − lr·g, w ← w + v, as pylearn2's Momentum)
+    whose μ rises linearly from `momentum` at epoch `start` to `final` at
+    epoch `saturate` (pylearn2's MomentumAdjustor, updated once per epoch)."""
+
+    def __init__(self, learning_rate, momentum, final, start, saturate, updates_per_epoch, **kw):
+        super().__init__(learning_rate, momentum=momentum, **kw)
+        self.initial_momentum, self.final_momentum = momentum, final
+        self.start, self.saturate, self.updates_per_epoch = start, saturate, updates_per_epoch
+
+    def momentum_at(self, iterations):
+        epoch = tf.cast(iterations // self.updates_per_epoch, tf.float32)
+        rise = tf.clip_by_value((epoch - self.start) / max(self.saturate - self.start, 1), 0.0, 1.0)
+        return self.initial_momentum + (self.final_momentum - self.initial_momentum) * rise
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        mu = tf.cast(self.momentum_at(self.iterations), variable.dtype)
+        velocity = self.momentums[self._get_variable_index(variable)]
+        self.assign(velocity, mu * velocity - lr * tf.cast(gradient, variable.dtype))
+        self.assign_add(variable, velocity)
+
+
+# ---- networks -------------------------------------------------------------------
+
+def _uniform(irange):
+    return keras.initializers.RandomUniform(-irange, irange)
+
+
+def _max_norm(value):
+    return keras.constraints.MaxNorm(value, axis=0) if value else None
+
+
+def mlp_generator(cfg):
+    shape = data.example_shape(cfg.dataset)
+    layers = [keras.Input((cfg.latent_dim,))]
+    for units, activation in zip(cfg.g_units, cfg.g_activations):
+        layers.append(keras.layers.Dense(units, activation=activation,
+                                         kernel_initializer=_uniform(cfg.g_irange),
+                                         kernel_constraint=_max_norm(cfg.g_max_col_norm)))
+    layers += [keras.layers.Dense(int(np.prod(shape)), kernel_initializer=_uniform(cfg.g_irange),
+                                  kernel_constraint=_max_norm(cfg.g_max_col_norm)),
+               keras.layers.Activation(cfg.g_output if cfg.g_output == "sigmoid" else "linear",
+                                       dtype="float32"),
+               keras.layers.Reshape(shape, dtype="float32")]
+    return keras.Sequential(layers, name="generator")
+
+
+def maxout_discriminator(cfg):
+    shape = data.example_shape(cfg.dataset)
+    layers = [keras.Input(shape), keras.layers.Flatten()]
+    for units in cfg.d_units:
+        layers.append(Maxout(units, cfg.d_pieces, cfg.d_irange, cfg.d_max_col_norm))
+    layers.append(keras.layers.Dense(1, kernel_initializer=_uniform(cfg.d_irange),
+                                     kernel_constraint=_max_norm(cfg.d_max_col_norm),
+                                     dtype="float32"))  # the logit of the sigmoid unit
+    return keras.Sequential(layers, name="discriminator")
+
+
+ARCHITECTURES = {"mlp": (mlp_generator, maxout_discriminator)}
+
+
+class GoodfellowGAN(GAN):
+    """The original GAN; see the module docstring for its two update orders."""
+
+    def __init__(self, config):
+        make_generator, make_discriminator = ARCHITECTURES[config.arch]
+        super().__init__(config, make_generator(config), make_discriminator(config))
+
+    @property
+    def real_batches_per_step(self):
+        return self.config.k if self.config.update == "alternating" else 1
+
+    @staticmethod
+    def make_optimizers(cfg):
+        def sgd():
+            lr = DecayingLearningRate(cfg.learning_rate, cfg.lr_decay, cfg.min_lr)
+            return MomentumSGD(lr, cfg.momentum, cfg.final_momentum, cfg.momentum_start,
+                               cfg.momentum_saturate, cfg.epoch_size // cfg.batch_size)
+        return sgd(), sgd()
+
+    def discriminate(self, x, training, sub):
+        """D's logits; in training, with dropout on each layer's input
+        (masks from the stateless streams: the same on any replica layout)."""
+        layers = [l for l in self.critic.layers if not isinstance(l, keras.layers.Flatten)]
+        h = tf.reshape(x, [tf.shape(x)[0], -1]) if self.config.arch == "mlp" else x
+        for i, layer in enumerate(layers):
+            if training:
+                keep = self.config.input_keep if i == 0 else self.config.hidden_keep
+                h = self.dropout(h, keep, sub=100 * sub + i)
+            h = layer(h, training=training)
+        return h
+
+    def losses(self, real, fake, sub):
+        real_logits = self.discriminate(real, True, 2 * sub)
+        fake_logits = self.discriminate(fake, True, 2 * sub + 1)
+        d_loss = 0.5 * (self.bce(real_logits, 1) + self.bce(fake_logits, 0))
+        g_loss = self.bce(fake_logits, 1)  # −log D(G(z)), through the same dropout masks
+        return d_loss, g_loss, dict(d_real=self.mean_probability(real_logits),
+                                    d_fake=self.mean_probability(fake_logits))
+
+    def simultaneous_step(self, real):
+        with tf.GradientTape(persistent=True) as tape:
+            fake = self.generator(self.latent(tf.shape(real)[0], GENERATOR_LATENT), training=True)
+            d_loss, g_loss, logs = self.losses(real, fake, 0)
+        # Both gradients come from this forward pass, at the weights before
+        # either update (the tape holds the values it read).
+        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
+        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
+                                    self.generator.trainable_variables)
+        del tape
+        return dict(logs, d_loss=d_loss, g_loss=g_loss, d_grad_norm=d_grad_norm,
+                    g_grad_norm=g_grad_norm)
+
+    def alternating_step(self, real):
+        n = tf.shape(real)[0]
+        for i in range(self.config.k):
+            fake = self.generator(self.latent(n, CRITIC_LATENT, i), training=True)
+            with tf.GradientTape() as tape:
+                d_loss, _, logs = self.losses(real[:, i], fake, i)
+            d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss,
+                                        self.critic.trainable_variables)
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
+            g_loss = self.bce(self.discriminate(fake, True, self.config.k * 2 + 1), 1)
+        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
+                                    self.generator.trainable_variables)
+        return dict(logs, d_loss=d_loss, g_loss=g_loss, d_grad_norm=d_grad_norm,
+                    g_grad_norm=g_grad_norm)
+
+    def train_step(self, real):
+        if self.config.update == "simultaneous":
+            logs = self.simultaneous_step(real[:, 0])
+        else:
+            logs = self.alternating_step(real)
+        self.step.assign_add(1)
+        return self.report(**logs)

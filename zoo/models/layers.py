@@ -1,0 +1,110 @@
+"""Layers and constraints more than one model uses."""
+
+import math
+
+import keras
+import tensorflow as tf
+
+
+class LayerNorm(keras.layers.Layer):
+    """Normalises each example over all its units, with a per-channel scale and
+    offset: the WGAN-GP code's `Normalize` in WGAN-GP mode (tflib layernorm, ε 1e-5)."""
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.scale = self.add_weight(shape=(channels,), initializer="ones", name="scale")
+        self.offset = self.add_weight(shape=(channels,), initializer="zeros", name="offset")
+
+    def call(self, x):
+        axes = list(range(1, len(x.shape)))
+        mean, var = tf.nn.moments(x, axes, keepdims=True)
+        return (x - mean) * tf.math.rsqrt(var + 1e-5) * self.scale + self.offset
+
+
+class Maxout(keras.layers.Layer):
+    """Goodfellow et al. 2013's maxout: `units` outputs, each the max of
+    `pieces` affine pieces of the input. Weights U(−irange, irange) as
+    pylearn2's `irange`; `max_col_norm` caps the L2 norm of each piece's
+    weight column after every update (pylearn2's max_col_norm)."""
+
+    def __init__(self, units, pieces, irange, max_col_norm=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.pieces = units, pieces
+        self.irange, self.max_col_norm = irange, max_col_norm
+
+    def build(self, input_shape):
+        constraint = (keras.constraints.MaxNorm(self.max_col_norm, axis=0)
+                      if self.max_col_norm else None)
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.units * self.pieces), name="kernel",
+            initializer=keras.initializers.RandomUniform(-self.irange, self.irange),
+            constraint=constraint)
+        self.bias = self.add_weight(shape=(self.units * self.pieces,), name="bias",
+                                    initializer="zeros")
+
+    def call(self, x):
+        z = tf.matmul(x, self.kernel) + self.bias
+        # pylearn2 groups adjacent columns: unit i is the max over columns i·k … i·k + k − 1.
+        return tf.reduce_max(tf.reshape(z, [-1, self.units, self.pieces]), axis=-1)
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units, pieces=self.pieces,
+                    irange=self.irange, max_col_norm=self.max_col_norm)
+
+
+class Clip(keras.constraints.Constraint):
+    """Clips every weight into [−c, c] (WGAN's weight clipping). As a Keras
+    constraint the optimizer applies it right after each update."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def __call__(self, w):
+        return tf.clip_by_value(w, -self.c, self.c)
+
+    def get_config(self):
+        return {"c": self.c}
+
+
+def apply_constraints(model):
+    """Projects a freshly built model's weights onto their constraints, as
+    the optimizer will after each update (the WGAN code clamps before the
+    critic's first use)."""
+    for v in model.trainable_variables:
+        if getattr(v, "constraint", None) is not None:
+            v.assign(v.constraint(v))
+
+
+def leaky_relu(slope=0.2):
+    return keras.layers.LeakyReLU(negative_slope=slope)
+
+
+def batch_norm(momentum, epsilon, gamma_init="ones", **kwargs):
+    """BatchNorm with global-batch statistics under a distribution strategy,
+    so that N replicas normalise as one device with the whole batch does."""
+    return keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon, synchronized=True,
+                                           gamma_initializer=gamma_init, **kwargs)
+
+
+def normal(std, mean=0.0):
+    return keras.initializers.RandomNormal(mean, std)
+
+
+def same_size_deconv(filters, kernel, in_size, out_size, **kwargs):
+    """A stride-2 'same' transposed conv from in_size to out_size ∈ {2n−1, 2n}
+    (TF's conv2d_transpose with an explicit output shape, as the DCGAN code
+    uses to reach odd sizes such as 7 → 14 → 28 from 4)."""
+    if out_size not in (2 * in_size - 1, 2 * in_size):
+        raise ValueError(f"cannot go from {in_size} to {out_size} with stride 2")
+    # Keras 'same': out = 2·in − 2 + k − 2·⌊k/2⌋ + output_padding.
+    padding = out_size - (2 * in_size - 2 + kernel - 2 * (kernel // 2))
+    return keras.layers.Conv2DTranspose(filters, kernel, strides=2, padding="same",
+                                        output_padding=padding, **kwargs)
+
+
+def halvings(size, n):
+    """[size, ⌈size/2⌉, ⌈size/4⌉, …], n + 1 entries: 'same' stride-2 sizes."""
+    sizes = [size]
+    for _ in range(n):
+        sizes.append(math.ceil(sizes[-1] / 2))
+    return sizes

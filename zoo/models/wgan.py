@@ -1,0 +1,224 @@
+"""WGAN — Arjovsky, Chintala & Bottou 2017, "Wasserstein GAN".
+
+The critic has no sigmoid; it maximises E[D(x)] − E[D(G(z))] with RMSProp and
+its weights clipped to [−c, c] after every update; the generator minimises
+−E[D(G(z))]. Networks and schedule follow the authors' code
+(martinarjovsky/WassersteinGAN: `main.py`, `models/dcgan.py`, `models/mlp.py`).
+The code's critic is this one's negative (it minimises D(x) − D(G(z))): the
+same training with the sign of D flipped.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import data
+from zoo.config import ConfigError, GANConfig
+from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
+from zoo.models.layers import Clip, apply_constraints, batch_norm, leaky_relu, normal
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANConfig(GANConfig):
+    arch: str = "dcgan"           # "dcgan" (models/dcgan.py) or "mlp" (models/mlp.py)
+    ngf: int = 64                 # main.py --ngf
+    ndf: int = 64                 # main.py --ndf
+    mlp_units: int = 512          # the code's README: main.py --mlp_G --ngf 512
+    mlp_layers: int = 3           # models/mlp.py: 3 hidden ReLU layers (paper §4.3 says 4: --set mlp_layers=4)
+    clip_value: float = 0.01      # main.py --clamp_lower/--clamp_upper ±0.01
+    # Clipping covers every critic parameter, BatchNorm's scale and offset
+    # included (main.py clamps netD.parameters()); BatchNorm's moving
+    # statistics are not parameters and are not clipped.
+    n_critic: int = 5             # main.py --Diters
+    long_critic_iters: int = 100  # main.py: 100 critic iterations …
+    long_first: int = 25          # … while gen_iterations < 25 …
+    long_every: int = 500         # … and when gen_iterations % 500 == 0
+    learning_rate: float = 5e-5   # main.py --lrD = --lrG = 5e-5
+    rmsprop_rho: float = 0.99     # torch.optim.RMSprop alpha (Keras's default is 0.9)
+    # torch adds ε = 1e-8 to √v, Keras adds ε inside the root: √(v + 1e-16)
+    # matches √v + 1e-8 to within 1e-8 for every v.
+    rmsprop_epsilon: float = 1e-16
+    init_std: float = 0.02        # main.py weights_init: conv N(0, 0.02), BN scale N(1, 0.02)
+    bn_momentum: float = 0.9      # torch BatchNorm momentum 0.1 (Keras counts the other way)
+    bn_epsilon: float = 1e-5      # torch BatchNorm default
+
+    def check(self):
+        super().check()
+        if self.arch not in ("dcgan", "mlp"):
+            raise ConfigError(f"arch must be 'dcgan' or 'mlp', got {self.arch!r}")
+        for name in ("ngf", "ndf", "mlp_units", "mlp_layers", "n_critic", "long_critic_iters"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if self.long_critic_iters % self.n_critic:
+            raise ConfigError(f"long_critic_iters ({self.long_critic_iters}) must be a multiple "
+                              f"of n_critic ({self.n_critic})")
+        if self.clip_value <= 0:
+            raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
+        return self
+
+    def critic_iters(self, gen_iteration):
+        """main.py's Diters for generator iteration g (0-based)."""
+        g = gen_iteration
+        return self.long_critic_iters if g < self.long_first or g % self.long_every == 0 \
+            else self.n_critic
+
+
+# ---- networks -------------------------------------------------------------
+
+def pyramid(size):
+    """Halvings of models/dcgan.py from `size` down to the 4×4 map (the code
+    needs size % 16 == 0); a 28×28 image stops at 7×7, by the same rule."""
+    halvings = 0
+    while size % 2 == 0 and size > 4:
+        size, halvings = size // 2, halvings + 1
+    return size, halvings
+
+
+def dcgan_generator(cfg):
+    h, _, c = data.example_shape(cfg.dataset)
+    start, n = pyramid(h)
+    channels = cfg.ngf // 2 * 2 ** n  # the code: cngf doubles once per halving from ngf/2
+    init, bn = normal(cfg.init_std), lambda: batch_norm(cfg.bn_momentum, cfg.bn_epsilon,
+                                                          gamma_init=normal(cfg.init_std, 1.0))
+    layers = [keras.Input((cfg.latent_dim,)), keras.layers.Reshape((1, 1, cfg.latent_dim)),
+              # ConvTranspose2d(nz, cngf, 4, 1, 0): 1×1 → start×start
+              keras.layers.Conv2DTranspose(channels, start, use_bias=False,
+                                           kernel_initializer=init), bn(), keras.layers.ReLU()]
+    for _ in range(n - 1):  # ConvTranspose2d(cngf, cngf/2, 4, 2, 1): doubles the size
+        channels //= 2
+        layers += [keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
+                                                use_bias=False, kernel_initializer=init),
+                   bn(), keras.layers.ReLU()]
+    layers += [keras.layers.Conv2DTranspose(c, 4, strides=2, padding="same", use_bias=False,
+                                            kernel_initializer=init),
+               keras.layers.Activation("tanh", dtype="float32")]
+    return keras.Sequential(layers, name="generator")
+
+
+def dcgan_critic(cfg):
+    h, w, c = data.example_shape(cfg.dataset)
+    start, n = pyramid(h)
+    clip = Clip(cfg.clip_value)
+    init = normal(cfg.init_std)
+    conv = lambda ch, k, s, pad: keras.layers.Conv2D(ch, k, strides=s, padding=pad, use_bias=False,
+                                                     kernel_initializer=init, kernel_constraint=clip)
+    layers = [keras.Input((h, w, c)), conv(cfg.ndf, 4, 2, "same"), leaky_relu(0.2)]
+    channels = cfg.ndf
+    for _ in range(n - 1):  # Conv2d(cndf, 2·cndf, 4, 2, 1), BN, LeakyReLU(0.2)
+        channels *= 2
+        layers += [conv(channels, 4, 2, "same"),
+                   batch_norm(cfg.bn_momentum, cfg.bn_epsilon, gamma_init=normal(cfg.init_std, 1.0),
+                              gamma_constraint=clip, beta_constraint=clip),
+                   leaky_relu(0.2)]
+    layers += [keras.layers.Conv2D(1, start, use_bias=False, kernel_initializer=init,
+                                   kernel_constraint=clip, dtype="float32"),  # start×start → 1
+               keras.layers.Flatten(dtype="float32")]
+    return keras.Sequential(layers, name="critic")
+
+
+def mlp(cfg, n_in, n_out, name, clip=None):
+    """models/mlp.py: ReLU hidden layers of mlp_units, a linear output; the
+    layers are torch's nn.Linear (weights and biases U(±1/√fan_in))."""
+    layers, fan_in = [keras.Input((n_in,))], n_in
+    for units in [cfg.mlp_units] * cfg.mlp_layers + [n_out]:
+        bound = 1.0 / np.sqrt(fan_in)
+        init = keras.initializers.RandomUniform(-bound, bound)
+        last = units == n_out and len(layers) == cfg.mlp_layers + 1
+        layers.append(keras.layers.Dense(units, kernel_initializer=init, bias_initializer=init,
+                                         kernel_constraint=clip, bias_constraint=clip,
+                                         dtype="float32" if last else None))
+        if not last:
+            layers.append(keras.layers.ReLU())
+        fan_in = units
+    return keras.Sequential(layers, name=name)
+
+
+def mlp_generator(cfg):
+    shape = data.example_shape(cfg.dataset)
+    net = mlp(cfg, cfg.latent_dim, int(np.prod(shape)), "generator_mlp")
+    return keras.Sequential([net, keras.layers.Reshape(shape, dtype="float32")], name="generator")
+
+
+def mlp_critic(cfg):
+    shape = data.example_shape(cfg.dataset)
+    net = mlp(cfg, int(np.prod(shape)), 1, "critic_mlp", clip=Clip(cfg.clip_value))
+    return keras.Sequential([keras.Input(shape), keras.layers.Flatten(), net], name="critic")
+
+
+ARCHITECTURES = {"dcgan": (dcgan_generator, dcgan_critic), "mlp": (mlp_generator, mlp_critic)}
+
+
+class WGAN(GAN):
+    """main.py's loop. A generator iteration g is a critic phase of
+    Diters(g) critic updates (each on a fresh real batch and fresh noise),
+    then one generator update on fresh noise. A train_step call runs
+    n_critic critic updates and, when that ends the phase, the generator
+    update: a long phase (100 critic updates) spans 20 calls."""
+
+    def __init__(self, config):
+        make_generator, make_critic = ARCHITECTURES[config.arch]
+        super().__init__(config, make_generator(config), make_critic(config))
+        apply_constraints(self.critic)  # the code clamps before the first critic update
+        # Calls into the current phase, and calls in all: the data position.
+        int_var = lambda name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name,
+                                           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.phase_call = int_var("phase_call")
+        self.calls = int_var("calls")
+
+    @property
+    def real_batches_per_step(self):
+        return self.config.n_critic
+
+    def checkpoint_items(self):
+        return dict(super().checkpoint_items(), phase_call=self.phase_call, calls=self.calls)
+
+    @staticmethod
+    def make_optimizers(cfg):
+        rmsprop = lambda: keras.optimizers.RMSprop(cfg.learning_rate, rho=cfg.rmsprop_rho,
+                                                   epsilon=cfg.rmsprop_epsilon)
+        return rmsprop(), rmsprop()
+
+    def calls_done(self):
+        return int(self.calls.numpy())
+
+    def calls_until(self, steps):
+        cfg = self.config
+        calls = -int(self.phase_call.numpy())  # calls of the current phase already made
+        for g in range(int(self.step.numpy()), steps):
+            calls += cfg.critic_iters(g) // cfg.n_critic
+        return max(0, calls)
+
+    def critic_step(self, real, sub):
+        n = tf.shape(real)[0]
+        fake = self.generator(self.latent(n, CRITIC_LATENT, sub), training=True)
+        with tf.GradientTape() as tape:
+            wasserstein = (self.global_mean(self.critic(real, training=True))
+                           - self.global_mean(self.critic(fake, training=True)))
+            d_loss = -wasserstein
+        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
+        return dict(d_loss=d_loss, wasserstein=wasserstein, d_grad_norm=d_grad_norm)
+
+    def generator_step(self, n, when):
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
+            g_loss = -self.global_mean(self.critic(fake, training=True))
+        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
+                                    self.generator.trainable_variables, when=when)
+        return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
+
+    def train_step(self, real):
+        cfg = self.config
+        g = self.step
+        long_phase = tf.logical_or(g < cfg.long_first, g % cfg.long_every == 0)
+        phase_calls = tf.where(long_phase, cfg.long_critic_iters // cfg.n_critic, 1)
+        for i in range(cfg.n_critic):
+            logs = self.critic_step(real[:, i], self.phase_call * cfg.n_critic + i)
+        ends_phase = self.phase_call + 1 >= tf.cast(phase_calls, tf.int64)
+        # Computed on every call, applied only when the critic phase ends.
+        logs.update(self.generator_step(tf.shape(real)[0], ends_phase))
+        self.phase_call.assign(tf.where(ends_phase, tf.constant(0, tf.int64), self.phase_call + 1))
+        self.step.assign_add(tf.cast(ends_phase, tf.int64))
+        self.calls.assign_add(1)
+        return self.report(**logs)

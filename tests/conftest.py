@@ -21,6 +21,17 @@ def mnist_arrays():
     return data.load_mnist_arrays()
 
 
+# Development copies of data sets the zoo cannot fetch itself (CIFAR-10,
+# Olivetti faces), beside the checkout when present; tests that need them skip
+# without. The package itself never looks there.
+SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir():
+    return SHARED_DATA if os.path.isdir(SHARED_DATA) else None
+
+
 @pytest.fixture
 def mirrored():
     return distribute.mirrored_cpus(2)

@@ -19,8 +19,8 @@ def error_line(result):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--model=stylegan"], "unknown model 'stylegan'; choose from wgan_gp"),
-    (["--dataset=imagenet"], "no config for dataset 'imagenet'; choose from 25gaussians, 8gaussians, mnist, swissroll"),
+    (["--model=stylegan"], "unknown model 'stylegan'; choose from dcgan, gan, wgan, wgan_gp"),
+    (["--dataset=imagenet"], "no config for dataset 'imagenet'; choose from 25gaussians, 8gaussians, cifar10, cifar10_resnet, mnist, swissroll"),
     (["--dataset=8gaussians", "--steps=0"], "steps must be a positive integer, got 0"),
     (["--dataset=8gaussians", "--batch_size=-4"], "batch_size must be a positive integer, got -4"),
     (["--dataset=8gaussians", "--set", "lambda=3"], "cannot override 'lambda=3'"),
@@ -50,8 +50,40 @@ def test_a_short_run_then_a_mismatched_rerun(tmp_path):
 
 
 def test_print_config_shows_every_config_and_its_values():
+    from zoo import models
     result = train("--print_config")
     assert result.returncode == 0, result.stderr[-2000:]
-    for name in ("wgan_gp/mnist", "wgan_gp/8gaussians", "wgan_gp/25gaussians", "wgan_gp/swissroll"):
+    for name in models.list():
         assert f"# {name}" in result.stdout
     assert '"gp_weight": 10.0' in result.stdout and '"n_critic": 5' in result.stdout
+    assert '"clip_value": 0.01' in result.stdout and '"d_pieces": 5' in result.stdout
+    one = train("--model=gan", "--dataset=mnist", "--print_config")
+    assert one.stdout.startswith("# gan/mnist\n") and one.stdout.count("# ") == 1
+    assert json.loads(one.stdout.split("\n", 1)[1])["latent_bound"] == pytest.approx(3 ** 0.5)
+
+
+def evaluate(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "zoo.evaluate", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_evaluate_repeats_exactly_from_a_workdir_or_its_export(tmp_path):
+    workdir = tmp_path / "run"
+    ok = train("--dataset=8gaussians", "--steps=2", f"--workdir={workdir}")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    first = evaluate(f"--workdir={workdir}", "--samples=500")
+    assert first.returncode == 0, first.stderr[-2000:]
+    results = json.loads((workdir / "evaluation-step2.json").read_text())
+    assert {"sliced_wasserstein", "mean_gap", "modes_covered", "high_quality_fraction"} <= set(results)
+    assert 0 <= results["modes_covered"] <= 8 and results["samples"] == 500
+    again = evaluate(f"--workdir={workdir}", "--samples=500")
+    assert json.loads((workdir / "evaluation-step2.json").read_text()) == results
+    exported = evaluate(f"--export={workdir / 'export'}", "--samples=500")
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    assert json.loads((workdir / "evaluation.json").read_text()) == results
+    del again
+
+
+def test_evaluate_without_a_run_says_so(tmp_path):
+    result = evaluate(f"--workdir={tmp_path}")
+    assert result.returncode == 2 and error_line(result).startswith("error:")

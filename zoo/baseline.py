@@ -5,7 +5,8 @@ Regenerate one on purpose (it trains the CI budget once per seed):
     python -m zoo.baseline --model=wgan_gp --dataset=mnist
 
 `tests/test_baselines.py` retrains each file's CI budget from its first seed
-and fails when a metric leaves the stored band.
+and fails when a metric leaves the stored band, or when the trained
+generator is no closer to the data (sliced Wasserstein) than the untrained one.
 """
 
 import datetime
@@ -19,26 +20,39 @@ import numpy as np
 
 BASELINE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             "baselines")
-# CI budgets: generator steps short enough for the test suite, long enough
-# that the critic's estimate and the samples have moved from initialisation.
-CI_STEPS = {"mnist": 20, "8gaussians": 100, "25gaussians": 100, "swissroll": 100}
+# CI budgets, in generator steps, per dataset (a config name may override):
+# short enough for the test suite, long enough that the losses and the
+# samples have moved from initialisation.
+CI_STEPS = {"mnist": 20, "8gaussians": 100, "25gaussians": 100, "swissroll": 100,
+            "fashion_mnist": 20, "cifar10": 10, "olivetti_faces": 20, "tfd": 20}
 SEEDS = (0, 1, 2)
 N_SAMPLES = 1000
 
-METRICS = {
+LOG_DEFINITIONS = {
     "wasserstein": "critic's estimate E[D(x)] − E[D(G(z))] at the last critic step",
     "gradient_penalty": "E[(‖∇D(x̂)‖ − 1)²] at the last critic step",
-    "d_loss": "critic loss at the last critic step",
-    "g_loss": "generator loss −E[D(G(z))] at the last step",
+    "d_loss": "discriminator / critic loss at the last step",
+    "g_loss": "generator loss at the last step",
+    "d_real": "mean D(x) on the last real batch",
+    "d_fake": "mean D(G(z)) on the last fake batch",
+    "d_grad_norm": "L2 norm of the last discriminator / critic gradient",
+    "g_grad_norm": "L2 norm of the last generator gradient",
+}
+SAMPLE_DEFINITIONS = {
     "sample_mean": f"mean of all values of {N_SAMPLES} samples from the seed's fixed noise bank",
     "sample_std": f"std of all values of those {N_SAMPLES} samples",
     "mean_gap": f"mean |E[G(z)] − E[x]| over coordinates, {N_SAMPLES} samples vs "
                 f"{N_SAMPLES} real examples (validation split for images)",
+    "sliced_wasserstein": "sliced W1 distance (128 directions) between those samples and "
+                          "real examples, both scaled to [0, 1] per value range",
+    "sliced_wasserstein_untrained": "the same for the untrained generator of the same seed",
+    "modes_covered": "toy mixtures: modes with ≥ 1 high-quality sample (within 3σ) of 1,000",
+    "high_quality_fraction": "toy mixtures: share of samples within 3σ of a mode",
 }
 
 
-def baseline_path(model, dataset):
-    return os.path.join(BASELINE_DIR, model, f"{dataset}.json")
+def baseline_path(model, name):
+    return os.path.join(BASELINE_DIR, model, f"{name}.json")
 
 
 def band(values):
@@ -50,30 +64,56 @@ def band(values):
                 values=[float(v) for v in values])
 
 
-def real_examples(config, n=N_SAMPLES):
+def real_examples(config, n=N_SAMPLES, data_dir=None):
     from zoo import data
     split = "train" if config.dataset in data.TOY_DATASETS else "validation"
     ds = data.load(config.dataset, split, batch_size=n, seed=12345,
-                   value_range=config.value_range)
+                   value_range=config.value_range, data_dir=data_dir)
     return next(iter(ds)).numpy()
 
 
-def measure(config, workdir):
-    """Trains `config` in a fresh `workdir`; returns the METRICS."""
-    from zoo import training
-    model, logs = training.train(config, workdir, verbose=0, export=False)
-    samples = model.sample(N_SAMPLES, seed=config.seed).numpy()
-    real = real_examples(config)
-    metrics = {k: logs[k] for k in ("wasserstein", "gradient_penalty", "d_loss", "g_loss")}
-    metrics.update(sample_mean=float(samples.mean()), sample_std=float(samples.std()),
-                   mean_gap=float(np.abs(samples.mean(0) - real.mean(0)).mean()))
-    return metrics
+def _unit_scale(x, config):
+    low, high = config.value_range
+    return (x.reshape(len(x), -1) - low) / (high - low)
 
 
-def ci_config(model, dataset, seed):
+def sample_metrics(config, samples, real):
+    """Statistics of generator samples against real examples (see SAMPLE_DEFINITIONS)."""
+    from zoo import metrics
+    out = dict(sample_mean=float(samples.mean()), sample_std=float(samples.std()),
+               mean_gap=float(np.abs(samples.mean(0) - real.mean(0)).mean()),
+               sliced_wasserstein=metrics.sliced_wasserstein(
+                   _unit_scale(samples, config), _unit_scale(real, config)))
+    if config.dataset in ("8gaussians", "25gaussians"):
+        centres, std = metrics.toy_mixture_modes(config.dataset)
+        stats = metrics.mode_statistics(samples, centres, std)
+        out.update(modes_covered=stats["modes_covered"],
+                   high_quality_fraction=stats["high_quality_fraction"])
+    return out
+
+
+def measure(config, workdir, data_dir=None):
+    """Trains `config` in a fresh `workdir`; returns its last logs and sample metrics."""
+    from zoo import metrics, training
+    real = real_examples(config, data_dir=data_dir)
+    untrained = training.build(config).sample(N_SAMPLES, seed=config.seed).numpy()
+    model, logs = training.train(config, workdir, verbose=0, export=False, data_dir=data_dir)
+    result = dict(logs)
+    result.update(sample_metrics(config, model.sample(N_SAMPLES, seed=config.seed).numpy(), real))
+    result["sliced_wasserstein_untrained"] = metrics.sliced_wasserstein(
+        _unit_scale(untrained, config), _unit_scale(real, config))
+    return result
+
+
+def ci_steps(model, name):
     from zoo import models
-    cfg = models.get(model, dataset)
-    steps = CI_STEPS[dataset]
+    return CI_STEPS.get(f"{model}/{name}", CI_STEPS[models.get(model, name).dataset])
+
+
+def ci_config(model, name, seed):
+    from zoo import models
+    cfg = models.get(model, name)
+    steps = ci_steps(model, name)
     return cfg.replace(seed=seed, steps=steps, checkpoint_every=steps, image_every=steps,
                        log_every=steps)
 
@@ -90,23 +130,26 @@ def hardware():
     return f"{cpu}, {os.cpu_count()} cores, " + (f"{len(gpus)} GPU(s)" if gpus else "no accelerator")
 
 
-def regenerate(model, dataset, seeds=SEEDS):
+def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
     import keras
     import tensorflow as tf
     runs = []
     for seed in seeds:
         with tempfile.TemporaryDirectory() as workdir:
-            runs.append(measure(ci_config(model, dataset, seed), workdir))
+            runs.append(measure(ci_config(model, dataset, seed), workdir, data_dir))
             print(f"seed {seed}: {runs[-1]}")
     cfg = ci_config(model, dataset, seeds[0])
+    definitions = {**LOG_DEFINITIONS, **SAMPLE_DEFINITIONS}
     record = dict(
         model=model, dataset=dataset,
-        command=f"python -m zoo.baseline --model={model} --dataset={dataset}",
+        command=f"python -m zoo.baseline --model={model} --dataset={dataset}"
+                + (" --data_dir=DIR" if data_dir else ""),
         created=datetime.date.today().isoformat(),
         config=cfg.to_dict(),
-        ci=dict(steps=CI_STEPS[dataset], seeds=list(seeds),
-                metrics={k: band([r[k] for r in runs]) for k in METRICS}),
-        metric_definitions=METRICS,
+        ci=dict(steps=ci_steps(model, dataset), seeds=list(seeds),
+                metrics={k: band([r[k] for r in runs]) for k in runs[0]}),
+        metric_definitions={k: definitions.get(k, "train_step log at the last step")
+                            for k in runs[0]},
         band_rule="mean ± (4·std over seeds + 1e-3·max(1, |mean|))",
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__,
                       keras=keras.__version__, numpy=np.__version__),
@@ -124,20 +167,20 @@ def main(argv):
     from absl import flags
     from zoo import models
     model, dataset = flags.FLAGS.model, flags.FLAGS.dataset
-    if dataset not in CI_STEPS:
-        print(f"error: no CI budget for dataset {dataset!r}; add it to CI_STEPS", file=sys.stderr)
-        return 2
     seeds = tuple(int(s) for s in flags.FLAGS.seeds)
     if len(seeds) < 3:
         print(f"error: a baseline needs at least 3 seeds for its spread, got {len(seeds)}",
               file=sys.stderr)
         return 2
     try:
-        models.get(model, dataset)
+        ci_steps(model, dataset)
+    except KeyError as e:
+        print(f"error: no CI budget for dataset {e}; add it to CI_STEPS", file=sys.stderr)
+        return 2
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    regenerate(model, dataset, seeds)
+    regenerate(model, dataset, seeds, flags.FLAGS.data_dir)
     return 0
 
 
@@ -146,4 +189,5 @@ if __name__ == "__main__":
     flags.DEFINE_string("model", "wgan_gp", "Model name.")
     flags.DEFINE_string("dataset", "mnist", "Dataset name.")
     flags.DEFINE_list("seeds", [str(s) for s in SEEDS], "Seeds (at least 3).")
+    flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
     app.run(lambda argv: sys.exit(main(argv)))

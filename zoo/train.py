@@ -13,7 +13,8 @@ from absl import app, flags
 from absl import logging as absl_logging
 
 flags.DEFINE_string("model", "wgan_gp", "Model name (see --print_config).")
-flags.DEFINE_string("dataset", None, "Dataset; default: the model's first config (mnist).")
+flags.DEFINE_string("dataset", None, "Config name, usually the dataset (cifar10_resnet, …); "
+                    "default: the model's mnist config.")
 flags.DEFINE_string("workdir", None, "Run directory; default runs/<model>-<dataset>.")
 flags.DEFINE_integer("steps", None, "Generator steps to train to (config default if unset).")
 flags.DEFINE_integer("batch_size", None, "Global batch size (config default if unset).")
@@ -29,10 +30,15 @@ flags.DEFINE_bool("print_config", False, "Print every registered config (or the 
 FLAGS = flags.FLAGS
 
 
+def default_config_name(model):
+    from zoo import models
+    return "mnist" if "mnist" in models.datasets(model) else models.datasets(model)[0]
+
+
 def resolve_config(model, dataset, steps=None, batch_size=None, seed=None, overrides=()):
     from zoo import models
     from zoo.config import apply_overrides
-    dataset = dataset or ("mnist" if "mnist" in models.datasets(model) else models.datasets(model)[0])
+    dataset = dataset or default_config_name(model)
     config = apply_overrides(models.get(model, dataset), overrides)
     given = dict(steps=steps, batch_size=batch_size, seed=seed)
     return config.replace(**{k: v for k, v in given.items() if v is not None}).check()
@@ -72,7 +78,8 @@ def main(argv):
                                 FLAGS.seed, FLAGS.set)
         if FLAGS.mixed_precision:
             config = config.replace(mixed_precision=True)
-        workdir = FLAGS.workdir or os.path.join("runs", f"{config.model}-{config.dataset}")
+        name = FLAGS.dataset or default_config_name(FLAGS.model)
+        workdir = FLAGS.workdir or os.path.join("runs", f"{config.model}-{name}")
         strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas, FLAGS.tpu)
         training.train(config, workdir, strategy, FLAGS.data_dir, FLAGS.jit_compile)
         if not distribute.is_chief(strategy):

@@ -233,6 +233,7 @@ class ExportedGenerator(tf.Module):
         self.latent_dim = tf.Variable(config.latent_dim, trainable=False)
         self.value_range = tf.Variable(config.value_range, trainable=False, dtype=tf.float32)
         self.latent_dist = tf.Variable(config.latent_dist, trainable=False)
+        self.config_json = tf.Variable(config.to_json(), trainable=False)  # what it was trained as
         dim = config.latent_dim
 
         @tf.function(input_signature=[tf.TensorSpec([None, dim], tf.float32, name="z")])

@@ -1,4 +1,6 @@
+import gzip
 import os
+import pickle
 import time
 
 import numpy as np
@@ -126,7 +128,7 @@ def test_swiss_roll_matches_scikit_learns_formula():
 # ---- failures ---------------------------------------------------------------------
 
 def test_unknown_names_list_the_choices():
-    with pytest.raises(ValueError, match="choose from mnist, 8gaussians"):
+    with pytest.raises(ValueError, match="choose from mnist, fashion_mnist, cifar10, tfd, olivetti_faces, 8gaussians"):
         data.load("imagenet")
     with pytest.raises(ValueError, match="choose from train, validation"):
         data.load("mnist", split="dev")
@@ -173,3 +175,139 @@ def test_a_prepared_tfds_copy_is_used_first(tmp_path, monkeypatch, mnist_arrays)
     assert arrays["train_full"][0].shape == (60, 28, 28)  # TFDS's (mock) copy, not the cache
     assert arrays["test"][0].shape == (60, 28, 28)
     assert tf.reduce_max(arrays["train_full"][0]) > 0
+
+
+# ---- Fashion-MNIST, CIFAR-10, TFD, Olivetti faces ------------------------------
+
+def write_idx(path, array):
+    header = bytes([0, 0, 8, array.ndim]) + np.array(array.shape, ">u4").tobytes()
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_idx_files_round_trip_and_a_bad_header_is_named(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28)).astype(np.uint8)
+    write_idx(tmp_path / "a.gz", images)
+    np.testing.assert_array_equal(data.read_idx(str(tmp_path / "a.gz")), images)
+    with gzip.open(tmp_path / "bad.gz", "wb") as f:
+        f.write(b"\x08\x00\x00\x03" + bytes(40))
+    with pytest.raises(ValueError, match="bad.gz is not an unsigned-byte IDX file"):
+        data.read_idx(str(tmp_path / "bad.gz"))
+
+
+def fashion_dir(tmp_path, n_train=60, n_test=10):
+    rng = np.random.default_rng(1)
+    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28)),
+              "train-labels-idx1-ubyte": np.arange(n_train) % 10,
+              "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28)),
+              "t10k-labels-idx1-ubyte": np.arange(n_test) % 10}
+    for name, array in arrays.items():
+        write_idx(tmp_path / f"{name}.gz", array)
+    return arrays
+
+
+def test_fashion_mnist_from_idx_files_holds_out_the_last_sixth(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", str(tmp_path / "no-debian-package"))
+    arrays = fashion_dir(tmp_path)
+    splits = data.load_arrays("fashion_mnist", str(tmp_path), download=False)
+    x = arrays["train-images-idx3-ubyte"]
+    np.testing.assert_array_equal(splits["train"][0], x[:50])  # 60 // 6 = 10 held out
+    np.testing.assert_array_equal(splits["validation"][0], x[50:])
+    np.testing.assert_array_equal(splits["test"][1], arrays["t10k-labels-idx1-ubyte"])
+    assert (tmp_path / "cache" / "fashion_mnist.npz").exists()  # read back without the files
+    again = data.load_arrays("fashion_mnist", None, download=False)
+    np.testing.assert_array_equal(again["train_full"][0], x)
+
+
+def write_cifar_batches(folder, rng):
+    folder.mkdir()
+    images, labels = [], []
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        x = rng.integers(0, 256, (10, 3072)).astype(np.uint8)
+        y = list(rng.integers(0, 10, 10))
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": x, b"labels": y}, f)
+        images.append(x.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))  # CHW rows → HWC
+        labels.append(np.array(y, np.uint8))
+    return np.concatenate(images[:5]), np.concatenate(labels[:5]), images[5], labels[5]
+
+
+def test_cifar10_batches_and_npz_give_the_same_pixels(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
+    x, y, x_test, y_test = write_cifar_batches(tmp_path / "cifar-10-batches-py",
+                                               np.random.default_rng(2))
+    from_batches = data.load_arrays("cifar10", str(tmp_path), download=False)
+    np.testing.assert_array_equal(from_batches["train_full"][0], x)
+    assert from_batches["train"][0].shape == (40, 32, 32, 3)  # 50 // 5 = 10 held out
+    np.testing.assert_array_equal(from_batches["test"][1], y_test)
+    npz_dir = tmp_path / "npz"
+    npz_dir.mkdir()
+    np.savez(npz_dir / "cifar10.npz", x_train=x, y_train=y, x_test=x_test, y_test=y_test)
+    from_npz = data.load_arrays("cifar10", str(npz_dir), download=False)
+    for split in from_batches:
+        np.testing.assert_array_equal(from_npz[split][0], from_batches[split][0])
+    batch = next(iter(data.load("cifar10", batch_size=4, value_range=(-1, 1),
+                                data_dir=str(npz_dir))))
+    assert batch.shape == (4, 32, 32, 3) and -1 <= float(batch.numpy().min()) < float(batch.numpy().max()) <= 1
+
+
+def test_a_class_sorted_cifar10_npz_is_permuted_the_same_way_every_time(tmp_path):
+    rng = np.random.default_rng(3)
+    y = np.repeat(np.arange(10), 5).astype(np.uint8)  # sorted, as the dev copy
+    x = np.repeat(y, 32 * 32 * 3).reshape(50, 32, 32, 3)  # pixels = label
+    np.savez(tmp_path / "c.npz", x_train=x, y_train=y, x_test=x[:10], y_test=y[:10])
+    a = data.load_arrays("cifar10", str(tmp_path), download=False)
+    b = data.load_arrays("cifar10", str(tmp_path), download=False)
+    np.testing.assert_array_equal(a["train"][0], b["train"][0])
+    assert len(set(a["validation"][1])) > 3  # not just the last classes
+    np.testing.assert_array_equal(a["train_full"][0][:, 0, 0, 0], a["train_full"][1])  # rows and labels together
+    del rng
+
+
+def test_tfd_splits_follow_fold_0(tmp_path):
+    scipy_io = pytest.importorskip("scipy.io")
+    rng = np.random.default_rng(4)
+    folds = np.zeros((40, 5), np.int64)
+    folds[:, 0] = np.arange(40) % 4  # 0 unlabeled, 1 train, 2 valid, 3 test
+    images = rng.integers(0, 256, (40, 48, 48)).astype(np.uint8)
+    scipy_io.savemat(tmp_path / "TFD_48x48.mat", {
+        "images": images, "folds": folds, "labs_ex": (np.arange(40) % 7 + 1)[:, None],
+        "labs_id": np.arange(40)[:, None]})
+    splits = data.load_arrays("tfd", str(tmp_path), download=False)
+    np.testing.assert_array_equal(splits["train"][0], images[folds[:, 0] == 0])
+    np.testing.assert_array_equal(splits["test"][0], images[folds[:, 0] == 3])
+    assert len(splits["train_full"][0]) == 20 and len(splits["validation"][0]) == 10
+    batch = next(iter(data.load("tfd", batch_size=5, data_dir=str(tmp_path))))
+    assert batch.shape == (5, 48, 48, 1)
+
+
+def test_tfd_without_its_file_says_it_is_not_redistributable(tmp_path):
+    with pytest.raises(data.DataUnavailableError, match="TFD is not redistributable"):
+        data.load_arrays("tfd", str(tmp_path), download=False)
+
+
+def test_olivetti_faces_are_48x48_and_split_by_subject(tmp_path):
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 256, (400, 64, 64)).astype(np.uint8)
+    np.savez(tmp_path / "olivetti_faces.npz", images=images, subject=np.repeat(np.arange(40), 10))
+    splits = data.load_arrays("olivetti_faces", str(tmp_path), download=False)
+    assert {k: v[0].shape for k, v in splits.items()} == {
+        "train": (320, 48, 48), "validation": (40, 48, 48), "test": (40, 48, 48),
+        "train_full": (400, 48, 48)}
+    assert set(splits["test"][1]) == set(range(36, 40))
+    # Area resizing keeps the mean brightness.
+    assert splits["train_full"][0].mean() == pytest.approx(images.mean(), abs=0.5)
+
+
+@pytest.mark.parametrize("name", ["fashion_mnist", "cifar10", "olivetti_faces"])
+def test_missing_image_data_names_every_source_quickly(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path))
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", str(tmp_path / "none"))
+    start = time.time()
+    with pytest.raises(data.DataUnavailableError) as e:
+        data.load_arrays(name, str(tmp_path), download=False)
+    assert time.time() - start < 5
+    message = str(e.value)
+    assert "Tried:" in message and "Fix:" in message and str(tmp_path) in message
+    assert not data.available(name, str(tmp_path))

@@ -97,8 +97,9 @@ def sample_metrics(config, samples, real):
 def measure(config, workdir, data_dir=None):
     """Trains `config` in a fresh `workdir`; returns its last logs and sample metrics."""
     from zoo import metrics, training
-    real = real_examples(config, data_dir=data_dir)
-    untrained = training.build(config).sample(N_SAMPLES, seed=config.seed).numpy()
+    untrained_model = training.build(config)
+    real = untrained_model.preprocess(real_examples(config, data_dir=data_dir)).numpy()
+    untrained = untrained_model.sample(N_SAMPLES, seed=config.seed).numpy()
     model, logs = training.train(config, workdir, verbose=0, export=False, data_dir=data_dir)
     result = dict(logs)
     result.update(sample_metrics(config, model.sample(N_SAMPLES, seed=config.seed).numpy(), real))

@@ -51,9 +51,11 @@ def unit(x, config):
 
 def evaluate(config, samples, data_dir=None, seed=0):
     """{metric: value} for `samples` (N, ...) of `config`'s dataset."""
-    from zoo import data, metrics
+    from zoo import data, metrics, models
     toy = config.dataset in data.TOY_DATASETS
-    test = real_split(config, "test", len(samples), data_dir, seed=seed + 1)
+    preprocess = models.create(config.model, config=config).preprocess  # the model's view of data
+    real_split_seen = lambda *a, **k: np.asarray(preprocess(real_split(config, *a, **k)))
+    test = real_split_seen("test", len(samples), data_dir, seed=seed + 1)
     fake, real = unit(samples, config), unit(test, config)
     results = {"samples": len(samples), "real_examples": len(real),
                "sliced_wasserstein": metrics.sliced_wasserstein(fake, real, seed=seed),
@@ -68,8 +70,8 @@ def evaluate(config, samples, data_dir=None, seed=0):
         results["ndb"] = metrics.ndb(real[:n], fake[:n], num_bins=min(100, n), seed=seed)["ndb"]
         results.update(metrics.precision_recall(real[:n], fake[:n], k=3))
     if config.dataset in PARZEN_DATASETS:
-        validation = unit(real_split(config, "validation", 1000, data_dir), config)
-        full_test = unit(real_split(config, "test", 10 ** 6, data_dir), config)
+        validation = unit(real_split_seen("validation", 1000, data_dir), config)
+        full_test = unit(real_split_seen("test", 10 ** 6, data_dir), config)
         parzen = metrics.parzen_protocol(fake, validation, full_test,
                                          n_validation=min(1000, len(validation)))
         results.update(parzen_log_likelihood=parzen["mean"], parzen_sem=parzen["sem"],

@@ -92,6 +92,7 @@ def train_dataset(model, data_dir=None):
     ds = data.load(cfg.dataset, cfg.train_split, cfg.batch_size, seed=cfg.seed,
                    value_range=cfg.value_range, data_dir=data_dir,
                    skip_batches=model.calls_done() * k)
+    ds = ds.map(model.preprocess)
     # (k, batch, ...) → (batch, k, ...): a strategy splits the batch axis, so
     # each replica gets its rows of every one of the k batches.
     ds = ds.batch(k, drop_remainder=True)

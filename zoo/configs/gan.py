@@ -22,3 +22,33 @@ CONFIGS = {
         learning_rate=0.1, epoch_size=50000,
         paper_steps=0, **_COMMON),
 }
+
+# TFD (Toronto Face Database, 48×48, not redistributable: --data_dir with
+# TFD_48x48.mat) and its freely available stand-in, Olivetti faces at 48×48,
+# share the TFD networks: G ReLU 8000 → sigmoid 8000 → sigmoid 2304 (the code
+# pretrains this stack; the zoo trains it from scratch, deviation), D maxout
+# 1200×5 twice. z ~ N(0, I); pixels in [0, 1].
+_FACES = dict(
+    batch_size=100, latent_dist="normal", value_range=(0.0, 1.0),
+    g_units=(8000, 8000), g_activations=("relu", "sigmoid"), g_output="sigmoid",
+    g_max_col_norm=1.9365,                       # tfd_pretrain: max col norm 1.9365
+    d_units=(1200, 1200), d_pieces=5,
+    learning_rate=0.05,                          # tfd_pretrain SGD lr
+    paper_steps=0, **_COMMON)
+CONFIGS["tfd"] = GoodfellowGANConfig(dataset="tfd", epoch_size=98058,  # fold 0's unlabeled split
+                                     **_FACES)
+CONFIGS["olivetti_faces"] = GoodfellowGANConfig(dataset="olivetti_faces", epoch_size=320,
+                                                **_FACES)
+
+# CIFAR-10, fully connected (cifar10_fully_connected.yaml): train[0:40k],
+# global contrast normalisation (scale 55), z ~ N(0, I), G ReLU 8000 →
+# sigmoid 8000 → linear 3072, D maxout 1600×5 twice, lr 0.025.
+CONFIGS["cifar10"] = GoodfellowGANConfig(
+    dataset="cifar10", batch_size=100, latent_dist="normal", train_split="train",
+    # GCN removes any affine pixel scaling; its values have std ≈ 1, so
+    # (−2, 2) is the range plots and distances show (beyond it, clipped).
+    value_range=(-2.0, 2.0), gcn_scale=55.0,
+    g_units=(8000, 8000), g_activations=("relu", "sigmoid"), g_output="linear",
+    d_units=(1600, 1600), d_pieces=5,
+    learning_rate=0.025, epoch_size=40000,
+    paper_steps=0, **_COMMON)

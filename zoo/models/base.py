@@ -64,6 +64,12 @@ class GAN(keras.Model):
     # Real batches one training step consumes (WGAN-GP: one per critic step).
     real_batches_per_step = 1
 
+    def preprocess(self, real):
+        """A model's own transform of real batches, after zoo.data's scaling
+        to the value range (the original GAN's global contrast normalisation);
+        applied by the data stream and wherever real examples are compared."""
+        return real
+
     # A "call" is one train_step. Most models make one generator update per
     # call; a model whose calls and generator steps differ (WGAN's long
     # critic phases) overrides these two, which resuming and fit rely on.

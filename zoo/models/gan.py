@@ -55,6 +55,7 @@ class GoodfellowGANConfig(GANConfig):
     momentum_start: int = 1                   # epochs
     momentum_saturate: int = 250
     epoch_size: int = 50000                   # training examples per epoch
+    gcn_scale: float = 0.0                    # > 0: global contrast normalisation (CIFAR-10: 55)
     update: str = "simultaneous"              # the code; "alternating": Algorithm 1
     k: int = 1                                # Algorithm 1's D updates per G update
 
@@ -73,6 +74,16 @@ class GoodfellowGANConfig(GANConfig):
         if self.k <= 0 or self.d_pieces <= 0:
             raise ConfigError("k and d_pieces must be positive integers")
         return self
+
+
+def global_contrast_normalize(x, scale):
+    """pylearn2's global_contrast_normalize(X, scale) with its defaults: each
+    example minus its mean, then scaled to L2 norm `scale` (CIFAR-10: 55,
+    about unit variance per value over 3,072 values)."""
+    flat = tf.reshape(x, [tf.shape(x)[0], -1])
+    flat = flat - tf.reduce_mean(flat, axis=1, keepdims=True)
+    norm = tf.maximum(tf.norm(flat, axis=1, keepdims=True), 1e-8)  # its min_divisor
+    return tf.reshape(flat * scale / norm, tf.shape(x))
 
 
 # ---- optimizer ----------------------------------------------------------------
@@ -166,6 +177,11 @@ class GoodfellowGAN(GAN):
     @property
     def real_batches_per_step(self):
         return self.config.k if self.config.update == "alternating" else 1
+
+    def preprocess(self, real):
+        if self.config.gcn_scale:
+            return global_contrast_normalize(real, self.config.gcn_scale)
+        return real
 
     @staticmethod
     def make_optimizers(cfg):

@@ -305,6 +305,8 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     restored = restore(manager)  # every worker restores the chief's checkpoint
     if restored:
         print(f"resuming from {restored}")
+    else:
+        model.initialize(data_dir)
     calls = model.calls_until(config.steps)
     logs = {}
     dataset = train_dataset(model, data_dir)  # fails here, before any write, without data

@@ -64,6 +64,9 @@ class GAN(keras.Model):
     # Real batches one training step consumes (WGAN-GP: one per critic step).
     real_batches_per_step = 1
 
+    def initialize(self, data_dir=None):
+        """Data-dependent initialisation of a fresh (not restored) model."""
+
     def preprocess(self, real):
         """A model's own transform of real batches, after zoo.data's scaling
         to the value range (the original GAN's global contrast normalisation);

@@ -23,17 +23,21 @@ import tensorflow as tf
 from zoo import data
 from zoo.config import ConfigError, GANConfig
 from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
-from zoo.models.layers import Maxout
+from zoo.models.layers import Maxout, MaxoutConv2D, UntiedBias
 
 
 @dataclasses.dataclass(frozen=True)
 class GoodfellowGANConfig(GANConfig):
     arch: str = "mlp"                         # "mlp" or "conv" (cifar10_convolutional.yaml)
+    # mnist.yaml: G's output bias starts at the logit of each pixel's mean
+    # over the training set (pylearn2's init_sigmoid_bias_from_marginals).
+    g_bias_from_marginals: bool = False
     # Generator: hidden layers (units, activation), then the output layer.
     g_units: Tuple[int, ...] = (1200, 1200)   # mnist.yaml h0, h1
     g_activations: Tuple[str, ...] = ("relu", "relu")
     g_output: str = "sigmoid"                 # "sigmoid" for [0, 1] data, "linear" otherwise
     g_irange: float = 0.05                    # pylearn2 irange: weights U(−irange, irange)
+    g_output_irange: float = 0.05             # the output layer's (CIFAR-10 FC: 0.5)
     g_max_col_norm: float = 0.0               # 0: none
     # Discriminator: maxout layers (units × pieces), then a sigmoid unit.
     d_units: Tuple[int, ...] = (240, 240)     # mnist.yaml h0, h1
@@ -145,7 +149,7 @@ def mlp_generator(cfg):
         layers.append(keras.layers.Dense(units, activation=activation,
                                          kernel_initializer=_uniform(cfg.g_irange),
                                          kernel_constraint=_max_norm(cfg.g_max_col_norm)))
-    layers += [keras.layers.Dense(int(np.prod(shape)), kernel_initializer=_uniform(cfg.g_irange),
+    layers += [keras.layers.Dense(int(np.prod(shape)), kernel_initializer=_uniform(cfg.g_output_irange),
                                   kernel_constraint=_max_norm(cfg.g_max_col_norm)),
                keras.layers.Activation(cfg.g_output if cfg.g_output == "sigmoid" else "linear",
                                        dtype="float32"),
@@ -164,7 +168,39 @@ def maxout_discriminator(cfg):
     return keras.Sequential(layers, name="discriminator")
 
 
-ARCHITECTURES = {"mlp": (mlp_generator, maxout_discriminator)}
+def conv_generator(cfg):
+    """cifar10_convolutional.yaml: ReLU 8000 → sigmoid 8000 → 80 maps of
+    10×10 → a 5×5 transposed convolution, stride 3, to 32×32×3 with a bias per
+    output value (tied_b 0), linear output."""
+    layers = [keras.Input((cfg.latent_dim,))]
+    for units, activation in zip(cfg.g_units, cfg.g_activations):
+        layers.append(keras.layers.Dense(units, activation=activation,
+                                         kernel_initializer=_uniform(cfg.g_irange)))
+    layers += [keras.layers.Reshape((10, 10, 80)),
+               keras.layers.Conv2DTranspose(3, 5, strides=3, use_bias=False,
+                                            kernel_initializer=_uniform(cfg.g_output_irange)),
+               UntiedBias(dtype="float32")]
+    return keras.Sequential(layers, name="generator")
+
+
+def conv_discriminator(cfg):
+    """cifar10_convolutional.yaml: conv-maxout 32×2 pieces, 8×8, pad 4, pool 4
+    stride 2 (32 → 33 → 16); 32×2, 8×8, pad 3, pool 4/2 (→ 15 → 7); 192×2,
+    5×5, pad 3, pool 2/2 (→ 9 → 5); maxout 500×5; sigmoid unit."""
+    irange = cfg.d_irange
+    return keras.Sequential([
+        keras.Input(data.example_shape(cfg.dataset)),
+        MaxoutConv2D(32, 2, 8, pad=4, pool=4, pool_stride=2, irange=irange),
+        MaxoutConv2D(32, 2, 8, pad=3, pool=4, pool_stride=2, irange=irange),
+        MaxoutConv2D(192, 2, 5, pad=3, pool=2, pool_stride=2, irange=irange),
+        keras.layers.Flatten(),
+        Maxout(500, 5, irange),
+        keras.layers.Dense(1, kernel_initializer=_uniform(irange), dtype="float32"),
+    ], name="discriminator")
+
+
+ARCHITECTURES = {"mlp": (mlp_generator, maxout_discriminator),
+                 "conv": (conv_generator, conv_discriminator)}
 
 
 class GoodfellowGAN(GAN):
@@ -191,14 +227,25 @@ class GoodfellowGAN(GAN):
                                cfg.momentum_saturate, cfg.epoch_size // cfg.batch_size)
         return sgd(), sgd()
 
+    def initialize(self, data_dir=None):
+        if not self.config.g_bias_from_marginals:
+            return
+        images = data.load_arrays(self.config.dataset, data_dir)[self.config.train_split][0]
+        low, high = self.config.value_range
+        mean = images.reshape(len(images), -1).mean(axis=0) / 255.0 * (high - low) + low
+        mean = np.clip(mean, 1e-7, 1 - 1e-7)  # pixels that are always 0 get logit −16
+        output = [l for l in self.generator.layers if isinstance(l, keras.layers.Dense)][-1]
+        output.bias.assign(np.log(mean / (1 - mean)).astype(np.float32))
+
     def discriminate(self, x, training, sub):
-        """D's logits; in training, with dropout on each layer's input
-        (masks from the stateless streams: the same on any replica layout)."""
-        layers = [l for l in self.critic.layers if not isinstance(l, keras.layers.Flatten)]
-        h = tf.reshape(x, [tf.shape(x)[0], -1]) if self.config.arch == "mlp" else x
-        for i, layer in enumerate(layers):
-            if training:
-                keep = self.config.input_keep if i == 0 else self.config.hidden_keep
+        """D's logits; in training, with dropout on the input of each layer
+        with weights (masks from the stateless streams: the same on any
+        replica layout)."""
+        h = x
+        for i, layer in enumerate(l for l in self.critic.layers):
+            if training and layer.weights:
+                first = layer is next(l for l in self.critic.layers if l.weights)
+                keep = self.config.input_keep if first else self.config.hidden_keep
                 h = self.dropout(h, keep, sub=100 * sub + i)
             h = layer(h, training=training)
         return h

@@ -108,3 +108,53 @@ def halvings(size, n):
     for _ in range(n):
         sizes.append(math.ceil(sizes[-1] / 2))
     return sizes
+
+
+class MaxoutConv2D(keras.layers.Layer):
+    """pylearn2's MaxoutConvC01B: zero padding, a 'valid' convolution to
+    channels × pieces maps (bias per map, its tied_b), the max over each
+    channel's pieces, then max pooling whose windows may run past the border
+    (cuda-convnet's output size ⌈(n − pool) / stride⌉ + 1, not Keras's floor)."""
+
+    def __init__(self, channels, pieces, kernel, pad, pool, pool_stride, irange, **kwargs):
+        super().__init__(**kwargs)
+        self.channels, self.pieces, self.kernel, self.pad = channels, pieces, kernel, pad
+        self.pool, self.pool_stride, self.irange = pool, pool_stride, irange
+        self.conv = keras.layers.Conv2D(channels * pieces, kernel,
+                                        kernel_initializer=keras.initializers.RandomUniform(
+                                            -irange, irange))
+
+    def build(self, input_shape):
+        h, w, c = input_shape[1:]
+        self.conv.build((None, h + 2 * self.pad, w + 2 * self.pad, c))
+
+    def pooled_size(self, n):
+        return math.ceil((n - self.pool) / self.pool_stride) + 1
+
+    def call(self, x):
+        p = self.pad
+        z = self.conv(tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]))
+        n, h, w = tf.shape(z)[0], z.shape[1], z.shape[2]
+        z = tf.reduce_max(tf.reshape(z, [n, h, w, self.channels, self.pieces]), axis=-1)
+        extra = [(self.pooled_size(s) - 1) * self.pool_stride + self.pool - s for s in (h, w)]
+        z = tf.pad(z, [[0, 0], [0, extra[0]], [0, extra[1]], [0, 0]], constant_values=z.dtype.min)
+        return tf.nn.max_pool2d(z, self.pool, self.pool_stride, "VALID")
+
+    def compute_output_shape(self, input_shape):
+        detector = [s + 2 * self.pad - self.kernel + 1 for s in input_shape[1:3]]
+        return (input_shape[0], *[self.pooled_size(s) for s in detector], self.channels)
+
+    def get_config(self):
+        return dict(super().get_config(), channels=self.channels, pieces=self.pieces,
+                    kernel=self.kernel, pad=self.pad, pool=self.pool,
+                    pool_stride=self.pool_stride, irange=self.irange)
+
+
+class UntiedBias(keras.layers.Layer):
+    """A learned bias for every output value (pylearn2's tied_b: 0)."""
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=tuple(input_shape[1:]), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return x + self.bias

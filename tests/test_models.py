@@ -240,3 +240,62 @@ def test_gan_dropout_masks_keep_the_asked_share_and_scale():
     assert np.mean(dropped > 0) == pytest.approx(0.8, abs=0.01)
     np.testing.assert_array_equal(model.dropout(x, 0.8, sub=0), dropped)  # same key, same mask
     assert not np.array_equal(model.dropout(x, 0.8, sub=1), dropped)
+
+
+def test_gan_other_configs_are_the_yamls():
+    counts = {}
+    for name in ("tfd", "cifar10", "cifar10_conv"):
+        model = models.create("gan", name)
+        counts[name] = (trainable(model.generator), trainable(model.critic))
+    # TFD: G 100 → 8000 → 8000 → 2304; D maxout 1200×5 twice on 2304 inputs.
+    assert counts["tfd"] == ((100 * 8000 + 8000) + (8000 * 8000 + 8000) + (8000 * 2304 + 2304),
+                             (2304 * 6000 + 6000) + (1200 * 6000 + 6000) + 1201)
+    # CIFAR-10 FC: G → linear 3072; D maxout 1600×5 twice on 3072 inputs.
+    assert counts["cifar10"] == ((100 * 8000 + 8000) + (8000 * 8000 + 8000) + (8000 * 3072 + 3072),
+                                 (3072 * 8000 + 8000) + (1600 * 8000 + 8000) + 1601)
+    # conv: G → 80×10×10 → deconv 5×5 stride 3 to 3 maps + a bias per output value;
+    # D conv-maxout 8×8 3→32·2, 8×8 32→32·2, 5×5 32→192·2, maxout 500×5 on 5·5·192, sigmoid.
+    assert counts["cifar10_conv"] == (
+        (100 * 8000 + 8000) + (8000 * 8000 + 8000) + 5 * 5 * 80 * 3 + 32 * 32 * 3,
+        conv(8, 3, 64) + conv(8, 32, 64) + conv(5, 32, 384) + (4800 * 2500 + 2500) + 501)
+    assert counts["cifar10_conv"] == (64_825_072, 12_454_073)
+    conv_model = models.create("gan", "cifar10_conv")
+    assert [l.output.shape[1] for l in conv_model.critic.layers[:3]] == [16, 7, 5]
+    cfg = models.get("gan", "cifar10")
+    assert (cfg.batch_size, cfg.learning_rate, cfg.gcn_scale, cfg.g_output_irange) == (100, 0.025, 55.0, 0.5)
+    assert models.get("gan", "cifar10_conv").batch_size == 128
+    assert models.get("gan", "tfd").d_max_col_norm == pytest.approx(1.9365)
+
+
+def test_conv_maxout_pools_as_cuda_convnet_against_a_brute_force_loop():
+    from zoo.models.layers import MaxoutConv2D
+    layer = MaxoutConv2D(2, 3, 3, pad=1, pool=3, pool_stride=2, irange=0.5)
+    x = tf.random.normal([1, 8, 8, 2], seed=7)
+    out = layer(x).numpy()[0]
+    z = layer.conv(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])).numpy()[0]  # 8×8×6
+    detector = z.reshape(8, 8, 2, 3).max(-1)
+    size = -(-(8 - 3) // 2) + 1  # ⌈(8 − 3)/2⌉ + 1 = 4: the last window runs past the border
+    assert out.shape == (size, size, 2)
+    for i in range(size):
+        for j in range(size):
+            window = detector[2 * i:2 * i + 3, 2 * j:2 * j + 3]
+            np.testing.assert_allclose(out[i, j], window.max(axis=(0, 1)), rtol=1e-6)
+
+
+def test_global_contrast_normalisation_is_pylearn2s():
+    x = tf.random.uniform([4, 32, 32, 3], seed=8) * 255
+    y = gan_lib.global_contrast_normalize(x, 55.0).numpy().reshape(4, -1)
+    np.testing.assert_allclose(y.mean(1), 0, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(y, axis=1), 55.0, rtol=1e-5)
+    # Invariant to the affine pixel scaling zoo.data applies first.
+    z = gan_lib.global_contrast_normalize(x / 127.5 - 1, 55.0).numpy().reshape(4, -1)
+    np.testing.assert_allclose(z, y, atol=1e-3)
+
+
+def test_gan_output_bias_starts_at_the_pixel_marginals(mnist_arrays):
+    model = models.create("gan", "mnist")
+    model.initialize()
+    bias = model.generator.layers[2].bias.numpy()
+    mean = mnist_arrays["train"][0].reshape(50000, -1).mean(0) / 255.0
+    np.testing.assert_allclose(1 / (1 + np.exp(-bias)), np.clip(mean, 1e-7, 1 - 1e-7), rtol=1e-4)
+    assert bias.min() < -15  # border pixels, always 0

@@ -131,8 +131,9 @@ def test_checkpoints_tensorboard_and_export_are_written(tmp_path):
     assert png.shape == (128, 128, 1) and int(tf.reduce_max(png)) > 0
 
 
-def test_the_export_loads_and_runs_without_the_zoo(tmp_path):
-    cfg = config("mnist", steps=1)  # wgan_gp/mnist
+@pytest.mark.parametrize("name", [n for n in REPRODUCED if n.endswith("/mnist")])
+def test_the_export_loads_and_runs_without_the_zoo(name, tmp_path):
+    cfg = config(name, steps=1)
     model, _ = run(cfg, tmp_path, export=True)
     z = tf.random.normal([5, cfg.latent_dim], seed=4).numpy()
     np.save(tmp_path / "z.npy", z)
@@ -149,7 +150,7 @@ def test_the_export_loads_and_runs_without_the_zoo(tmp_path):
                              str(tmp_path / "z.npy"), str(tmp_path / "out.npy")],
                             capture_output=True, text=True, timeout=120, cwd="/")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["(3,", "28,", "28,", "1)", "128"]
+    assert result.stdout.split() == ["(3,", "28,", "28,", "1)", str(cfg.latent_dim)]
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6, atol=1e-6)
 
 

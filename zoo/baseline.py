@@ -48,6 +48,13 @@ SAMPLE_DEFINITIONS = {
     "sliced_wasserstein": "sliced W1 distance (128 directions) between those samples and "
                           "real examples, both scaled to [0, 1] per value range",
     "sliced_wasserstein_untrained": "the same for the untrained generator of the same seed",
+    "parzen_log_likelihood": "MNIST, faces: Goodfellow et al.'s Parzen protocol on those samples, "
+                             "σ from logspace(−1, 0, 10) on the first 1,000 validation images, "
+                             "mean log-likelihood of the first 1,000 test images",
+    "classifier_score": "MNIST: Inception-score formula on the shipped MNIST classifier's "
+                        "predictions (zoo.classifiers)",
+    "classifier_frechet_distance": "MNIST: Fréchet distance of that classifier's logits, "
+                                   "samples vs real examples",
     "modes_covered": "toy mixtures: modes with ≥ 1 high-quality sample (within 3σ) of 1,000",
     "high_quality_fraction": "toy mixtures: share of samples within 3σ of a mode",
 }
@@ -79,9 +86,9 @@ def _unit_scale(x, config):
     return (x.reshape(len(x), -1) - low) / (high - low)
 
 
-def sample_metrics(config, samples, real):
+def sample_metrics(config, samples, real, data_dir=None):
     """Statistics of generator samples against real examples (see SAMPLE_DEFINITIONS)."""
-    from zoo import metrics
+    from zoo import classifiers, evaluate, metrics
     out = dict(sample_mean=float(samples.mean()), sample_std=float(samples.std()),
                mean_gap=float(np.abs(samples.mean(0) - real.mean(0)).mean()),
                sliced_wasserstein=metrics.sliced_wasserstein(
@@ -91,6 +98,16 @@ def sample_metrics(config, samples, real):
         stats = metrics.mode_statistics(samples, centres, std)
         out.update(modes_covered=stats["modes_covered"],
                    high_quality_fraction=stats["high_quality_fraction"])
+    if config.dataset in evaluate.PARZEN_DATASETS:
+        validation = evaluate.real_split(config, "validation", N_SAMPLES, data_dir)
+        test = evaluate.real_split(config, "test", N_SAMPLES, data_dir)
+        out["parzen_log_likelihood"] = metrics.parzen_protocol(
+            _unit_scale(samples, config), _unit_scale(validation, config),
+            _unit_scale(test, config), n_validation=min(N_SAMPLES, len(validation)))["mean"]
+    if config.dataset == "mnist" and classifiers.available("mnist"):
+        out.update(classifiers.classifier_metrics(
+            classifiers.load("mnist"), _unit_scale(samples, config).reshape(samples.shape),
+            _unit_scale(real, config).reshape(real.shape)))
     return out
 
 
@@ -99,11 +116,12 @@ def measure(config, workdir, data_dir=None):
     from zoo import metrics, training
     untrained_model = training.build(config)
     untrained_model.initialize(data_dir)
-    real = untrained_model.preprocess(real_examples(config, data_dir=data_dir)).numpy()
+    real = np.asarray(untrained_model.preprocess(real_examples(config, data_dir=data_dir)))
     untrained = untrained_model.sample(N_SAMPLES, seed=config.seed).numpy()
     model, logs = training.train(config, workdir, verbose=0, export=False, data_dir=data_dir)
     result = dict(logs)
-    result.update(sample_metrics(config, model.sample(N_SAMPLES, seed=config.seed).numpy(), real))
+    result.update(sample_metrics(config, model.sample(N_SAMPLES, seed=config.seed).numpy(), real,
+                                 data_dir))
     result["sliced_wasserstein_untrained"] = metrics.sliced_wasserstein(
         _unit_scale(untrained, config), _unit_scale(real, config))
     return result

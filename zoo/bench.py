@@ -3,11 +3,15 @@
     python -m zoo.bench --model=wgan_gp --dataset=mnist --batch_sizes=64,50
     python -m zoo.bench --batch_sizes=64 --jit_compile=false --strategy=mirrored  # 2 logical CPUs
     python -m zoo.bench --batch_sizes=64 --jit_compile=false --workers=2          # 2 local workers
+    python -m zoo.bench --model=gan --dataset=cifar10 --batch_sizes=100 --data_dir=DIR
 
 For each batch size, with and without XLA (`jit_compile`), it times
 `--steps` steps `--repeats` times after a warm-up and prints the median
 (min–max). images/s counts the real images the step consumes
-(batch × real batches per step: n_critic for WGAN-GP). It also prints the
+(batch × real batches per step: n_critic for WGAN-GP and WGAN). For WGAN a
+step is one train_step call: n_critic critic updates and, past its first 25
+generator iterations, the generator update (the code's long critic phases
+span 20 calls). It also prints the
 time from the process importing the zoo to the end of the first step, and
 for each row the time from building the model to the end of its first step.
 """
@@ -29,6 +33,7 @@ flags.DEFINE_integer("repeats", 5, "Timed repeats (median reported).")
 flags.DEFINE_integer("warmup", 2, "Untimed steps first (tracing, XLA compilation).")
 flags.DEFINE_string("strategy", "default", "default | mirrored | multi_worker (set by --workers).")
 flags.DEFINE_integer("cpu_replicas", 2, "Logical CPUs for --strategy=mirrored without GPUs.")
+flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
 flags.DEFINE_integer("workers", 0, "Time N local worker processes under multi_worker (0: this process).")
 FLAGS = flags.FLAGS
 
@@ -49,7 +54,7 @@ def time_config(config, jit_compile, steps, repeats, warmup, strategy=None):
     built = time.perf_counter()
     model = training.build(config, strategy, jit_compile=jit_compile)
     dataset = distribute.distribute_global_batches(  # endless
-        model.distribute_strategy, training.train_dataset(model), config.batch_size)
+        model.distribute_strategy, training.train_dataset(model, FLAGS.data_dir), config.batch_size)
     clock = Clock()
     model.fit(dataset, epochs=1, steps_per_epoch=warmup, callbacks=[clock], verbose=0)
     first_step = clock.ends[0]

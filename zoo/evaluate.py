@@ -7,6 +7,8 @@ exactly. The metrics are those that fit the dataset:
   |E[G(z)] − E[x]|, both with values scaled to [0, 1] by the value range;
 - images: NDB (Richardson & Weiss 2018, 100 k-means bins) and precision /
   recall (Kynkäänniemi et al. 2019, k = 3) on pixels;
+- MNIST: the classifier score and classifier Fréchet distance on the shipped
+  MNIST classifier (zoo.classifiers; TF-GAN's mnist_score recipe, not FID);
 - MNIST and the face sets: the Parzen-window log-likelihood of Goodfellow et
   al. 2014 (σ from logspace(−1, 0, 10) on the first 1,000 validation images,
   mean ± standard error over the test set);
@@ -51,7 +53,7 @@ def unit(x, config):
 
 def evaluate(config, samples, data_dir=None, seed=0):
     """{metric: value} for `samples` (N, ...) of `config`'s dataset."""
-    from zoo import data, metrics, models
+    from zoo import classifiers, data, metrics, models
     toy = config.dataset in data.TOY_DATASETS
     preprocess = models.create(config.model, config=config).preprocess  # the model's view of data
     real_split_seen = lambda *a, **k: np.asarray(preprocess(real_split(config, *a, **k)))
@@ -69,6 +71,10 @@ def evaluate(config, samples, data_dir=None, seed=0):
         n = min(len(fake), len(real))
         results["ndb"] = metrics.ndb(real[:n], fake[:n], num_bins=min(100, n), seed=seed)["ndb"]
         results.update(metrics.precision_recall(real[:n], fake[:n], k=3))
+    if config.dataset == "mnist" and classifiers.available("mnist"):
+        shape = samples.shape
+        results.update(classifiers.classifier_metrics(
+            classifiers.load("mnist"), fake.reshape(shape), real.reshape((len(real),) + shape[1:])))
     if config.dataset in PARZEN_DATASETS:
         validation = unit(real_split_seen("validation", 1000, data_dir), config)
         full_test = unit(real_split_seen("test", 10 ** 6, data_dir), config)

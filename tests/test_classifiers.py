@@ -1,0 +1,45 @@
+"""The shipped MNIST classifier: its recorded accuracy and hash, and the
+classifier metrics on real digits versus noise."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from zoo import classifiers
+
+pytestmark = pytest.mark.skipif(not classifiers.available("mnist"),
+                                reason="no shipped MNIST classifier")
+
+
+def test_the_shipped_classifier_is_at_least_99_percent_accurate(mnist_arrays):
+    record = json.load(open(os.path.join(classifiers.CLASSIFIER_DIR, "mnist.json")))
+    assert record["test_accuracy"] >= 0.99
+    x, y = mnist_arrays["test"]
+    predicted = classifiers.logits(classifiers.load("mnist"), x[..., None] / 255.0).argmax(1)
+    assert np.mean(predicted == y) == pytest.approx(record["test_accuracy"], abs=1e-4)
+
+
+def test_a_changed_file_fails_the_hash_check(tmp_path, monkeypatch):
+    copy = tmp_path / "classifiers"
+    shutil.copytree(classifiers.CLASSIFIER_DIR, copy)
+    monkeypatch.setattr(classifiers, "CLASSIFIER_DIR", str(copy))
+    classifiers.load("mnist")  # the untouched copy loads
+    with open(copy / "mnist" / "saved_model.pb", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ValueError, match="not the recorded"):
+        classifiers.load("mnist")
+
+
+def test_classifier_metrics_separate_digits_from_noise(mnist_arrays):
+    test = mnist_arrays["test"][0][..., None] / 255.0
+    model = classifiers.load("mnist")
+    real = classifiers.classifier_metrics(model, test[:5000], test[5000:])
+    noise = np.random.default_rng(0).uniform(size=(5000, 28, 28, 1))
+    fake = classifiers.classifier_metrics(model, noise, test[5000:])
+    # Balanced, confident predictions on real digits: a score near 10 classes.
+    assert real["classifier_score"] > 9.0 and fake["classifier_score"] < 2.0
+    assert real["classifier_frechet_distance"] < 1.0 < 100 * real["classifier_frechet_distance"] \
+        < fake["classifier_frechet_distance"]

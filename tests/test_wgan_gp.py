@@ -140,3 +140,51 @@ def test_paper_defaults_are_selectable():
     g_opt, _ = paper.make_optimizers(paper.config)
     assert float(g_opt.beta_1) == 0.0
     assert models.get("wgan_gp", "8gaussians").gp_weight == 0.1
+
+
+def test_cifar_networks_have_the_codes_parameter_counts():
+    # gan_cifar.py, DIM 128: Linear 128→8192 + BN(8192), deconv 5×5 512→256, 256→128
+    # (each + BN), 128→3; critic conv 5×5 3→128→256→512, Linear 8192→1.
+    bn = lambda c: 2 * c
+    g_expected = (128 * 8192 + 8192) + bn(8192) + conv_params(5, 512, 256) + bn(256) \
+        + conv_params(5, 256, 128) + bn(128) + conv_params(5, 128, 3)
+    d_expected = conv_params(5, 3, 128) + conv_params(5, 128, 256) + conv_params(5, 256, 512) \
+        + 8192 + 1
+    assert (g_expected, d_expected) == (5_179_907, 4_114_689)
+    gan = models.create("wgan_gp", "cifar10")
+    trainable = lambda net: sum(int(np.prod(v.shape)) for v in net.trainable_variables)
+    assert (trainable(gan.generator), trainable(gan.critic)) == (g_expected, d_expected)
+    # gan_cifar_resnet.py, unconditional, DIM 128: Linear 128→2048; 3 up-blocks of
+    # (1×1 shortcut, BN, 3×3, BN, 3×3); BN; 3×3 to 3. Critic: first block (3×3, 3×3,
+    # 1×1 shortcut), a down-block with a 1×1 shortcut, 2 plain blocks, Linear 128→1.
+    block = conv_params(1, 128, 128) + 2 * bn(128) + 2 * conv_params(3, 128, 128)
+    g_expected = (128 * 2048 + 2048) + 3 * block + bn(128) + conv_params(3, 128, 3)
+    d_expected = (conv_params(3, 3, 128) + conv_params(3, 128, 128) + conv_params(1, 3, 128)) \
+        + (conv_params(1, 128, 128) + 2 * conv_params(3, 128, 128)) \
+        + 2 * (2 * conv_params(3, 128, 128)) + 129
+    assert (g_expected, d_expected) == (1_204_483, 1_053_825)
+    resnet = models.create("wgan_gp", "cifar10_resnet")
+    assert (trainable(resnet.generator), trainable(resnet.critic)) == (g_expected, d_expected)
+    assert resnet.generator.output_shape == (None, 32, 32, 3)
+
+
+def test_resnet_config_decays_the_learning_rate_linearly_per_generator_step():
+    cfg = models.get("wgan_gp", "cifar10_resnet")
+    assert (cfg.learning_rate, cfg.beta1, cfg.lr_decay_steps, cfg.generator_batch) == (2e-4, 0.0, 100000, 128)
+    g_schedule = wgan_gp.LinearDecay(2e-4, 100000)
+    d_schedule = wgan_gp.LinearDecay(2e-4, 100000, updates_per_step=5)
+    assert float(g_schedule(50000)) == pytest.approx(1e-4)
+    # The critic's 5 updates of generator step g all use g's rate.
+    assert [float(d_schedule(5 * 50000 + i)) for i in range(5)] == pytest.approx([1e-4] * 5)
+    assert float(d_schedule(5 * 100000 + 3)) == 0.0
+
+
+def test_a_larger_generator_batch_is_drawn_for_the_generator_step():
+    gan = models.create("wgan_gp", "8gaussians", generator_batch=512)  # batch 256
+    gan.compile(*gan.make_optimizers(gan.config))
+    seen = []
+    generator = gan.generator
+    gan.generator = lambda z, training=False: (seen.append(int(z.shape[0])), generator(z))[1]
+    gan.generator.trainable_variables = generator.trainable_variables
+    gan.generator_step(256)
+    assert seen == [512]

@@ -11,6 +11,7 @@ import math
 import keras
 import tensorflow as tf
 
+from zoo import data
 from zoo.config import ConfigError, GANConfig
 from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT, PENALTY_MIX
 from zoo.models import layers
@@ -108,13 +109,16 @@ def mnist_generator(cfg):
     ], name="generator")
 
 
-def mnist_critic(cfg):
-    d = cfg.dim  # conv 5×5 stride 2: d → 2d → 4d, LeakyReLU 0.2, linear to 1
+def conv_critic(cfg):
+    """gan_mnist.py and gan_cifar.py in WGAN-GP mode: conv 5×5 stride 2
+    d → 2d → 4d, LeakyReLU 0.2, linear to 1, no normalisation (the codes'
+    other modes put BatchNorm where critic_norm=layer puts LayerNorm)."""
+    d, shape = cfg.dim, data.example_shape(cfg.dataset)
     norm = (lambda: [LayerNorm()]) if cfg.critic_norm == "layer" else (lambda: [])
     return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        conv(1, d), leaky_relu(),
-        conv(d, 2 * d), *norm(), leaky_relu(),   # where the code's WGAN mode has BatchNorm
+        keras.Input(shape),
+        conv(shape[-1], d), leaky_relu(),
+        conv(d, 2 * d), *norm(), leaky_relu(),
         conv(2 * d, 4 * d), *norm(), leaky_relu(),
         keras.layers.Flatten(),
         dense(1, 4 * 4 * 4 * d, dtype="float32"),
@@ -144,19 +148,6 @@ def cifar_generator(cfg):
         conv(d, 3, transposed=True),
         keras.layers.Activation("tanh", dtype="float32"),
     ], name="generator")
-
-
-def cifar_critic(cfg):
-    d = cfg.dim  # gan_cifar.py in WGAN-GP mode: conv 5×5 stride 2: d → 2d → 4d, no normalisation
-    norm = (lambda: [LayerNorm()]) if cfg.critic_norm == "layer" else (lambda: [])
-    return keras.Sequential([
-        keras.Input((32, 32, 3)),
-        conv(3, d), leaky_relu(),
-        conv(d, 2 * d), *norm(), leaky_relu(),   # where the code's other modes have BatchNorm
-        conv(2 * d, 4 * d), *norm(), leaky_relu(),
-        keras.layers.Flatten(),
-        dense(1, 4 * 4 * 4 * d, dtype="float32"),
-    ], name="critic")
 
 
 # gan_cifar_resnet.py's blocks. Convolutions are 'same', stride 1: resampling
@@ -213,10 +204,10 @@ def resnet_critic(cfg):
 
 
 ARCHITECTURES = {
-    "mnist_conv": (mnist_generator, mnist_critic),
+    "mnist_conv": (mnist_generator, conv_critic),
     "toy_mlp": (lambda c: _mlp(c, c.latent_dim, 2, "generator"),
                 lambda c: _mlp(c, 2, 1, "critic", norm=c.critic_norm == "layer")),
-    "cifar_conv": (cifar_generator, cifar_critic),
+    "cifar_conv": (cifar_generator, conv_critic),
     "cifar_resnet": (resnet_generator, resnet_critic),
 }
 

@@ -22,14 +22,6 @@ import os
 import sys
 
 import numpy as np
-from absl import app, flags
-
-flags.DEFINE_string("workdir", None, "A run directory: evaluates its newest checkpoint.")
-flags.DEFINE_string("export", None, "A SavedModel exported by the zoo (instead of --workdir).")
-flags.DEFINE_integer("samples", 10000, "Generator samples (Goodfellow et al.'s Parzen: 10,000).")
-flags.DEFINE_integer("seed", 0, "Seed of the noise bank.")
-flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
-FLAGS = flags.FLAGS
 
 PARZEN_DATASETS = ("mnist", "tfd", "olivetti_faces")
 
@@ -123,7 +115,9 @@ def samples_from_export(export, n, seed):
 
 
 def main(argv):
+    from absl import flags
     del argv
+    FLAGS = flags.FLAGS
     from zoo import data, training
     from zoo.training import write_atomic
     if bool(FLAGS.workdir) == bool(FLAGS.export):
@@ -147,4 +141,10 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    from absl import app, flags
+    flags.DEFINE_string("workdir", None, "A run directory: evaluates its newest checkpoint.")
+    flags.DEFINE_string("export", None, "A SavedModel exported by the zoo (instead of --workdir).")
+    flags.DEFINE_integer("samples", 10000, "Generator samples (Goodfellow et al.'s Parzen: 10,000).")
+    flags.DEFINE_integer("seed", 0, "Seed of the noise bank.")
+    flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
     app.run(lambda argv: sys.exit(main(argv)))

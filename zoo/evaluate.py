@@ -13,8 +13,10 @@ exactly. The metrics are those that fit the dataset:
   al. 2014 (σ from logspace(−1, 0, 10) on the first 1,000 validation images,
   mean ± standard error over the test set);
 - 8gaussians, 25gaussians: modes covered and the share of high-quality samples.
-Prints a table and writes evaluation-step<k>.json beside the checkpoints
-(or evaluation.json beside the export).
+With --fid, also FID, KID and IS on InceptionV3 (zoo.inception; the weights
+from Keras's download or --inception_weights). Prints a table and writes
+evaluation-step<k>.json beside the checkpoints (or evaluation.json beside the
+export).
 """
 
 import json
@@ -43,8 +45,9 @@ def unit(x, config):
     return (np.asarray(x, np.float64).reshape(len(x), -1) - low) / (high - low)
 
 
-def evaluate(config, samples, data_dir=None, seed=0):
-    """{metric: value} for `samples` (N, ...) of `config`'s dataset."""
+def evaluate(config, samples, data_dir=None, seed=0, inception_model=None):
+    """{metric: value} for `samples` (N, ...) of `config`'s dataset; with an
+    InceptionV3 model (zoo.inception.load), FID, KID and IS too."""
     from zoo import classifiers, data, metrics, models
     toy = config.dataset in data.TOY_DATASETS
     preprocess = models.create(config.model, config=config).preprocess  # the model's view of data
@@ -67,6 +70,9 @@ def evaluate(config, samples, data_dir=None, seed=0):
         shape = samples.shape
         results.update(classifiers.classifier_metrics(
             classifiers.load("mnist"), fake.reshape(shape), real.reshape((len(real),) + shape[1:])))
+    if inception_model is not None and not toy:
+        from zoo import inception
+        results.update(inception.scores(inception_model, samples, config, "test", data_dir))
     if config.dataset in PARZEN_DATASETS:
         validation = unit(real_split_seen("validation", 1000, data_dir), config)
         full_test = unit(real_split_seen("test", 10 ** 6, data_dir), config)
@@ -128,8 +134,13 @@ def main(argv):
             config, samples, out = samples_from_workdir(FLAGS.workdir, FLAGS.samples, FLAGS.seed)
         else:
             config, samples, out = samples_from_export(FLAGS.export, FLAGS.samples, FLAGS.seed)
-        results = evaluate(config, samples, FLAGS.data_dir, FLAGS.seed)
-    except (OSError, ValueError, training.UsageError, data.DataUnavailableError) as e:
+        inception_model = None
+        if FLAGS.fid:
+            from zoo import inception
+            inception_model = inception.load(FLAGS.inception_weights)
+        results = evaluate(config, samples, FLAGS.data_dir, FLAGS.seed, inception_model)
+    except (OSError, ValueError, RuntimeError, training.UsageError,
+            data.DataUnavailableError) as e:
         print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
         return 2
     results = dict(model=config.model, dataset=config.dataset, seed=FLAGS.seed, **results)
@@ -147,4 +158,7 @@ if __name__ == "__main__":
     flags.DEFINE_integer("samples", 10000, "Generator samples (Goodfellow et al.'s Parzen: 10,000).")
     flags.DEFINE_integer("seed", 0, "Seed of the noise bank.")
     flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
+    flags.DEFINE_bool("fid", False, "Also FID, KID and IS on InceptionV3 (images; see zoo.inception).")
+    flags.DEFINE_string("inception_weights", None, "Local inception_v3_weights_tf_dim_ordering_"
+                        "tf_kernels.h5 (default: Keras's download).")
     app.run(lambda argv: sys.exit(main(argv)))

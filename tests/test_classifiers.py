@@ -14,11 +14,20 @@ pytestmark = pytest.mark.skipif(not classifiers.available("mnist"),
                                 reason="no shipped MNIST classifier")
 
 
-def test_the_shipped_classifier_is_at_least_99_percent_accurate(mnist_arrays):
-    record = json.load(open(os.path.join(classifiers.CLASSIFIER_DIR, "mnist.json")))
-    assert record["test_accuracy"] >= 0.99
-    x, y = mnist_arrays["test"]
-    predicted = classifiers.logits(classifiers.load("mnist"), x[..., None] / 255.0).argmax(1)
+SHIPPED = sorted(f[:-5] for f in os.listdir(classifiers.CLASSIFIER_DIR) if f.endswith(".json"))
+
+
+@pytest.mark.parametrize("dataset", SHIPPED)
+def test_each_shipped_classifier_has_its_recorded_test_accuracy(dataset, shared_data_dir):
+    from zoo import data
+    record = json.load(open(os.path.join(classifiers.CLASSIFIER_DIR, f"{dataset}.json")))
+    if dataset == "mnist":
+        assert record["test_accuracy"] >= 0.99
+    if not data.available(dataset, shared_data_dir):
+        pytest.skip(f"{dataset} is not available on this machine")
+    x, y = data.load_arrays(dataset, shared_data_dir)["test"]
+    x = (x[..., None] if x.ndim == 3 else x) / 255.0
+    predicted = classifiers.logits(classifiers.load(dataset), x).argmax(1)
     assert np.mean(predicted == y) == pytest.approx(record["test_accuracy"], abs=1e-4)
 
 

@@ -7,8 +7,9 @@ exactly. The metrics are those that fit the dataset:
   |E[G(z)] − E[x]|, both with values scaled to [0, 1] by the value range;
 - images: NDB (Richardson & Weiss 2018, 100 k-means bins) and precision /
   recall (Kynkäänniemi et al. 2019, k = 3) on pixels;
-- MNIST: the classifier score and classifier Fréchet distance on the shipped
-  MNIST classifier (zoo.classifiers; TF-GAN's mnist_score recipe, not FID);
+- MNIST, Fashion-MNIST, CIFAR-10: the classifier score and classifier Fréchet
+  distance on the shipped domain classifier (zoo.classifiers; TF-GAN's
+  mnist_score recipe, not FID);
 - MNIST and the face sets: the Parzen-window log-likelihood of Goodfellow et
   al. 2014 (σ from logspace(−1, 0, 10) on the first 1,000 validation images,
   mean ± standard error over the test set);
@@ -66,10 +67,12 @@ def evaluate(config, samples, data_dir=None, seed=0, inception_model=None):
         n = min(len(fake), len(real))
         results["ndb"] = metrics.ndb(real[:n], fake[:n], num_bins=min(100, n), seed=seed)["ndb"]
         results.update(metrics.precision_recall(real[:n], fake[:n], k=3))
-    if config.dataset == "mnist" and classifiers.available("mnist"):
+    pixels = not getattr(config, "gcn_scale", 0)  # GCN'd samples are not images in [0, 1]
+    if not toy and pixels and classifiers.available(config.dataset):
         shape = samples.shape
         results.update(classifiers.classifier_metrics(
-            classifiers.load("mnist"), fake.reshape(shape), real.reshape((len(real),) + shape[1:])))
+            classifiers.load(config.dataset), fake.reshape(shape),
+            real.reshape((len(real),) + shape[1:])))
     if inception_model is not None and not toy:
         from zoo import inception
         results.update(inception.scores(inception_model, samples, config, "test", data_dir))

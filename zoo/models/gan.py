@@ -241,11 +241,11 @@ class GoodfellowGAN(GAN):
         """D's logits; in training, with dropout on the input of each layer
         with weights (masks from the stateless streams: the same on any
         replica layout)."""
+        first_weighted = next(l for l in self.critic.layers if l.weights)
         h = x
-        for i, layer in enumerate(l for l in self.critic.layers):
+        for i, layer in enumerate(self.critic.layers):
             if training and layer.weights:
-                first = layer is next(l for l in self.critic.layers if l.weights)
-                keep = self.config.input_keep if first else self.config.hidden_keep
+                keep = self.config.input_keep if layer is first_weighted else self.config.hidden_keep
                 h = self.dropout(h, keep, sub=100 * sub + i)
             h = layer(h, training=training)
         return h

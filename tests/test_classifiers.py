@@ -18,7 +18,8 @@ SHIPPED = sorted(f[:-5] for f in os.listdir(classifiers.CLASSIFIER_DIR) if f.end
 
 
 @pytest.mark.parametrize("dataset", SHIPPED)
-def test_each_shipped_classifier_has_its_recorded_test_accuracy(dataset, shared_data_dir):
+def test_each_shipped_classifier_has_its_recorded_test_accuracy(dataset, shared_data_dir,
+                                                            mnist_arrays):  # MNIST cached first
     from zoo import data
     record = json.load(open(os.path.join(classifiers.CLASSIFIER_DIR, f"{dataset}.json")))
     if dataset == "mnist":

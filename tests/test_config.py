@@ -8,8 +8,11 @@ def test_registry_lists_and_gets_named_configs():
     assert "wgan_gp/mnist" in models.list()
     cfg = models.get("wgan_gp", "mnist")
     assert (cfg.model, cfg.dataset, cfg.batch_size, cfg.latent_dim) == ("wgan_gp", "mnist", 50, 128)
-    with pytest.raises(ConfigError, match="choose from wgan_gp"):
+    with pytest.raises(ConfigError, match="choose from dcgan, gan, wgan, wgan_gp"):
         models.get("began", "mnist")
+    assert {name.split("/")[0] for name in models.list()} == {"gan", "dcgan", "wgan", "wgan_gp"}
+    assert {"gan/cifar10_conv", "dcgan/fashion_mnist", "wgan/cifar10",
+            "wgan_gp/cifar10_resnet", "gan/tfd", "gan/olivetti_faces"} <= set(models.list())
 
 
 def test_overrides_are_parsed_as_their_fields_types():

@@ -29,8 +29,11 @@ CONFIGS = {
 # TFD_48x48.mat) and its freely available stand-in, Olivetti faces at 48×48,
 # share the TFD networks: G ReLU 8000 → sigmoid 8000 → sigmoid 2304, D maxout
 # 1200×5 twice, max column norm 1.9365 everywhere (tfd_pretrain/train.yaml).
-# Deviation: the code stacks G's first layers on a pretrained decoder
-# (pretrain.yaml); the zoo trains the whole generator from scratch.
+# Deviation: the code trains in two stages: pretrain.yaml trains this
+# 3-layer G (50 epochs), then train.yaml puts two new layers under it
+# (100 → ReLU 8000 → sigmoid 100 → the pretrained stack: 84,858,404
+# parameters) with a fresh D for 22 epochs. The zoo trains the 3-layer G
+# (83,250,304) against D in one stage.
 # z ~ N(0, I); pixels in [0, 1] (TFD scale: True).
 _FACES = dict(
     batch_size=100, latent_dist="normal", value_range=(0.0, 1.0),

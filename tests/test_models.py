@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import models
+from zoo import losses, models
+from zoo.config import ConfigError
 from zoo.models import gan as gan_lib
 from zoo.models import wgan as wgan_lib
 from zoo.models.layers import Maxout
@@ -301,8 +302,52 @@ def test_global_contrast_normalisation_is_pylearn2s():
 
 def test_gan_output_bias_starts_at_the_pixel_marginals(mnist_arrays):
     model = models.create("gan", "mnist")
-    model.initialize()
+    assert model.uses_training_images
+    model.initialize(mnist_arrays["train"][0])
     bias = model.generator.layers[2].bias.numpy()
     mean = mnist_arrays["train"][0].reshape(50000, -1).mean(0) / 255.0
     np.testing.assert_allclose(1 / (1 + np.exp(-bias)), np.clip(mean, 1e-7, 1 - 1e-7), rtol=1e-4)
     assert bias.min() < -15  # border pixels, always 0
+
+
+# ---- losses ------------------------------------------------------------------
+
+def test_each_named_loss_is_its_closed_form():
+    """zoo.losses on outputs a = D's outputs on real, b on fake (one device:
+    the share is the mean), against the formulas written out in float64."""
+    real = np.array([[2.0], [-1.0], [0.5]], np.float32)
+    fake = np.array([[-3.0], [0.25], [1.0]], np.float32)
+    a, b = real.astype(np.float64), fake.astype(np.float64)
+    softplus = lambda x: np.log1p(np.exp(x))  # −log sigmoid(−x)
+    d_bce = softplus(-a).mean() + softplus(b).mean()  # −log D(x) − log(1 − D(G(z)))
+    expected = {
+        "wasserstein": (b.mean() - a.mean(), -b.mean()),
+        "minimax": (d_bce, -softplus(b).mean()),          # log(1 − D(G(z)))
+        "non_saturating": (d_bce, softplus(-b).mean()),   # −log D(G(z))
+        "hinge": (np.maximum(0, 1 - a).mean() + np.maximum(0, 1 + b).mean(), -b.mean()),
+        "least_squares": (0.5 * ((a - 1) ** 2).mean() + 0.5 * (b ** 2).mean(),
+                          0.5 * ((b - 1) ** 2).mean()),
+    }
+    assert set(expected) == set(losses.names())
+    for name, (d_value, g_value) in expected.items():
+        d_loss, g_loss = losses.get(name)
+        # float32 sums of 3 terms of size ≤ 4: a few ulps of 4 (≈ 5e-7).
+        np.testing.assert_allclose(float(d_loss(real, fake)), d_value, atol=2e-6, err_msg=name)
+        np.testing.assert_allclose(float(g_loss(fake)), g_value, atol=2e-6, err_msg=name)
+
+
+def test_a_config_names_its_loss_and_an_unknown_one_is_refused():
+    assert models.get("wgan_gp", "mnist").loss == "wasserstein"
+    assert models.get("wgan", "mnist").loss == "wasserstein"
+    assert models.get("dcgan", "mnist").loss == "non_saturating"
+    assert models.get("gan", "mnist").loss == "non_saturating"
+    gan = models.create("wgan_gp", "8gaussians", loss="hinge")
+    assert (gan.d_loss_fn, gan.g_loss_fn) == losses.get("hinge")
+    with pytest.raises(ConfigError, match="loss must be one of hinge, least_squares, minimax"):
+        models.create("wgan_gp", "8gaussians", loss="kl")
+
+
+def test_the_generator_step_lives_once_in_the_base_class():
+    from zoo.models import base, dcgan, wgan
+    assert dcgan.DCGAN.generator_step is base.GAN.generator_step
+    assert wgan.WGAN.generator_step is base.GAN.generator_step

@@ -188,3 +188,19 @@ def test_a_larger_generator_batch_is_drawn_for_the_generator_step():
     gan.generator.trainable_variables = generator.trainable_variables
     gan.generator_step(256)
     assert seen == [512]
+
+
+def test_a_zero_critic_gradient_gives_a_finite_penalty_update():
+    """A critic constant in x has ∇D(x̂) = 0 exactly: the penalty is
+    (√1e-12 − 1)² and its gradient finite (the plain norm's gradient at 0 is
+    NaN, which would poison the critic's update)."""
+    gan = models.create("wgan_gp", "8gaussians")
+    x = keras.Input((2,))
+    gan.critic = keras.Model(x, keras.layers.Dense(1, kernel_initializer="zeros")(x))
+    x_hat = tf.random.uniform([8, 2], seed=3)
+    with tf.GradientTape() as tape:
+        penalty = gan.gradient_penalty(x_hat)
+    kernel = gan.critic.trainable_variables[0]  # the bias does not enter ∇D
+    grad = tape.gradient(penalty, kernel)
+    np.testing.assert_allclose(float(penalty), (1 - 1e-6) ** 2, rtol=1e-7)  # float32 rounding
+    assert np.isfinite(grad.numpy()).all()

@@ -26,6 +26,9 @@ class GANConfig:
     latent_dist: str = "normal"       # "normal": N(0, I); "uniform": U(-latent_bound, latent_bound)
     latent_bound: float = 1.0
     value_range: Tuple[float, float] = (0.0, 1.0)  # range of real examples and G's output
+    # The adversarial loss by name (zoo.losses); a model's config class sets
+    # its paper's, a config may name another (e.g. --set loss=hinge).
+    loss: str = "non_saturating"
     train_split: str = "train"        # "train" (a validation split held out) or "train_full"
     seed: int = 0
     mixed_precision: bool = False     # float16 compute, float32 weights and losses (--mixed_precision)
@@ -48,6 +51,13 @@ class GANConfig:
         """What a checkpoint was trained with: everything but the run fields."""
         return {k: v for k, v in self.to_dict().items() if k not in RUN_FIELDS}
 
+    def preprocess(self, real):
+        """The model's own transform of real examples, after zoo.data's scaling
+        to the value range (the original GAN's global contrast normalisation):
+        applied by the data stream and wherever real examples are compared
+        with samples. A pure function of the config: no model is built."""
+        return real
+
     def check(self):
         for name in ("batch_size", "latent_dim", "steps", "log_every", "image_every",
                      "checkpoint_every"):
@@ -57,6 +67,9 @@ class GANConfig:
             raise ConfigError(f"seed must be in [0, 2^31), got {self.seed}")
         if self.train_split not in ("train", "train_full"):
             raise ConfigError(f"train_split must be 'train' or 'train_full', got {self.train_split!r}")
+        from zoo import losses
+        if self.loss not in losses.LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(losses.names())}, got {self.loss!r}")
         if self.latent_dist not in ("normal", "uniform"):
             raise ConfigError(f"latent_dist must be 'normal' or 'uniform', got {self.latent_dist!r}")
         return self

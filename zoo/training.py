@@ -92,7 +92,7 @@ def train_dataset(model, data_dir=None):
     ds = data.load(cfg.dataset, cfg.train_split, cfg.batch_size, seed=cfg.seed,
                    value_range=cfg.value_range, data_dir=data_dir,
                    skip_batches=model.calls_done() * k)
-    ds = ds.map(model.preprocess)
+    ds = ds.map(model.config.preprocess)
     # (k, batch, ...) → (batch, k, ...): a strategy splits the batch axis, so
     # each replica gets its rows of every one of the k batches.
     ds = ds.batch(k, drop_remainder=True)
@@ -265,6 +265,15 @@ def build(config, strategy=None, jit_compile=False):
     return model
 
 
+def initialize(model, data_dir=None):
+    """A fresh model's data-dependent initialisation, given the training
+    images only when the model uses them."""
+    images = None
+    if model.uses_training_images:
+        images = data.load_arrays(model.config.dataset, data_dir)[model.config.train_split][0]
+    model.initialize(images)
+
+
 def _fit(model, dataset, steps, monitor, verbose):
     """model.fit, with a lost multi-worker peer reported in one line."""
     try:
@@ -306,7 +315,7 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     if restored:
         print(f"resuming from {restored}")
     else:
-        model.initialize(data_dir)
+        initialize(model, data_dir)
     calls = model.calls_until(config.steps)
     logs = {}
     dataset = train_dataset(model, data_dir)  # fails here, before any write, without data

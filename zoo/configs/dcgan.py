@@ -3,7 +3,9 @@ code it is usually run from, carpedm20/DCGAN-tensorflow (`main.py`, `model.py`).
 The paper has no MNIST, Fashion-MNIST or CIFAR-10 generation experiment:
 these configs apply its rules and training settings at 28×28 and 32×32."""
 
-from zoo.models.dcgan import DCGANConfig
+from zoo.models.dcgan import DCGAN, DCGANConfig
+
+MODEL = DCGAN  # the registry's model class for these configs
 
 _COMMON = dict(
     model="dcgan",

@@ -1,7 +1,9 @@
 """Original GAN configs. Sources: the paper (Goodfellow et al. 2014) and its
 code, goodfeli/adversarial (pylearn2 YAML files named per config)."""
 
-from zoo.models.gan import GoodfellowGANConfig
+from zoo.models.gan import GoodfellowGAN, GoodfellowGANConfig
+
+MODEL = GoodfellowGAN  # the registry's model class for these configs
 
 _COMMON = dict(
     model="gan",

@@ -1,7 +1,9 @@
 """WGAN configs. Sources: the paper (Arjovsky et al. 2017, §4) and its code,
 martinarjovsky/WassersteinGAN (`main.py` defaults)."""
 
-from zoo.models.wgan import WGANConfig
+from zoo.models.wgan import WGAN, WGANConfig
+
+MODEL = WGAN  # the registry's model class for these configs
 
 _COMMON = dict(
     model="wgan",

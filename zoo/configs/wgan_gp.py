@@ -3,7 +3,9 @@ and its code, igul222/improved_wgan_training (`gan_mnist.py`, `gan_toy.py`,
 `gan_cifar.py`, `gan_cifar_resnet.py`). The paper's LayerNorm critic (§4) is
 `--set critic_norm=layer` on any of them."""
 
-from zoo.models.wgan_gp import WGANGPConfig
+from zoo.models.wgan_gp import WGANGP, WGANGPConfig
+
+MODEL = WGANGP  # the registry's model class for these configs
 
 CONFIGS = {
     "mnist": WGANGPConfig(

@@ -1,48 +1,46 @@
 """The model registry, in the style of timm.
 
-    zoo.models.list()                      # ['wgan_gp/25gaussians', ...]
+    zoo.models.list_configs()              # ['wgan_gp/25gaussians', ...]
     cfg = zoo.models.get("wgan_gp", "mnist")
     gan = zoo.models.create("wgan_gp", "mnist", gp_weight=5.0)
 
-A new model registers here: its model class and its configs module.
+Every module of `zoo.configs` is a model: its `CONFIGS` are the named
+configs and its `MODEL` the model class. A new model registers by adding its
+configs module; nothing here changes.
 """
 
-import builtins
 import importlib
+import pkgutil
 
+from zoo import configs as _configs_package
 from zoo.config import ConfigError
-
-# name: (module with the model class, class name, configs module)
-_REGISTRY = {
-    "gan": ("zoo.models.gan", "GoodfellowGAN", "zoo.configs.gan"),
-    "dcgan": ("zoo.models.dcgan", "DCGAN", "zoo.configs.dcgan"),
-    "wgan": ("zoo.models.wgan", "WGAN", "zoo.configs.wgan"),
-    "wgan_gp": ("zoo.models.wgan_gp", "WGANGP", "zoo.configs.wgan_gp"),
-}
 
 
 def names():
-    return sorted(_REGISTRY)
+    """The registered model names."""
+    return sorted(m.name for m in pkgutil.iter_modules(_configs_package.__path__)
+                  if not m.name.startswith("_"))
 
 
-def _configs(name):
-    if name not in _REGISTRY:
+def _configs_module(name):
+    if name not in names():
         raise ConfigError(f"unknown model {name!r}; choose from {', '.join(names())}")
-    return importlib.import_module(_REGISTRY[name][2]).CONFIGS
+    return importlib.import_module(f"zoo.configs.{name}")
 
 
 def datasets(name):
-    return sorted(_configs(name))
+    """The config names of model `name` (mostly dataset names)."""
+    return sorted(_configs_module(name).CONFIGS)
 
 
-def list():  # noqa: A001 - the registry's public name, as timm's list_models
-    """Every registered (model, dataset) as 'model/dataset'."""
+def list_configs():
+    """Every registered (model, config) as 'model/config'."""
     return [f"{m}/{d}" for m in names() for d in datasets(m)]
 
 
 def get(name, dataset):
     """The named config of `name` on `dataset`."""
-    configs = _configs(name)
+    configs = _configs_module(name).CONFIGS
     if dataset not in configs:
         raise ConfigError(f"model {name!r} has no config for dataset {dataset!r}; "
                           f"choose from {', '.join(sorted(configs))}")
@@ -50,8 +48,7 @@ def get(name, dataset):
 
 
 def model_class(name):
-    module, cls, _ = _REGISTRY[name]
-    return getattr(importlib.import_module(module), cls)
+    return _configs_module(name).MODEL
 
 
 def create(name, dataset=None, config=None, **overrides):
@@ -60,4 +57,4 @@ def create(name, dataset=None, config=None, **overrides):
     return model_class(config.model)(config)
 
 
-__all__ = builtins.list(("names", "datasets", "list", "get", "create", "model_class"))
+__all__ = ["names", "datasets", "list_configs", "get", "create", "model_class"]

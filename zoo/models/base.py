@@ -4,14 +4,39 @@ and its `train_step`:
 - randomness inside the step from stateless RNG keyed by (seed, generator
   step, purpose, global example index), sliced per replica, so an update does
   not depend on how the global batch is split;
-- losses as each replica's share of the global-batch mean, so N replicas with
-  global batch B make the update one device with batch B makes;
-- logs reduced across replicas to one exact value per step;
-- the checkpoint's contents and the exported SavedModel's signatures.
+- losses (zoo.losses, chosen by the config's `loss`) as each replica's share
+  of the global-batch mean, so N replicas with global batch B make the update
+  one device with batch B makes;
+- the generator's update, logs reduced across replicas to one exact value per
+  step, the checkpoint's contents and the exported SavedModel's signatures.
+
+The model contract. A model is a subclass of `GAN` that defines
+- `architectures`: {config.arch: (make_generator, make_critic)}, each a
+  function of the config returning a keras.Model; the base constructor
+  builds the pair the config names;
+- `make_optimizers(config)` (static): (generator optimizer, critic optimizer);
+- `train_step(real)`: one call's updates, from the paper's algorithm box;
+  `real` is (batch, real_batches_per_step, ...): one fresh real batch per
+  critic update. It ends with `self.step.assign_add(...)` and returns
+  `self.report(...)`;
+and, only where it differs from the default,
+- `real_batches_per_step` (1): real batches one call consumes;
+- `initialize(train_images)`: data-dependent initialisation of a fresh model,
+  given the training split's uint8 images when `uses_training_images` holds;
+- the schedule hooks `calls_done()` and `calls_until(steps)`, for a model
+  whose train_step calls and generator steps differ (WGAN's long critic
+  phases, which keep their position in a `phase_call` variable), and
+  `checkpoint_items()` for any state of its own.
+A model's config is a `zoo.config.GANConfig` subclass in the same file; its
+named instances live in `zoo/configs/<model>.py`, which also names the model
+class (`MODEL`), and that is all the registry needs.
 """
 
 import keras
 import tensorflow as tf
+
+from zoo import losses
+from zoo.config import ConfigError
 
 # Purposes of random draws: each gets its own stream.
 CRITIC_LATENT, PENALTY_MIX, GENERATOR_LATENT, SAMPLE_LATENT, DROPOUT = 1, 2, 3, 4, 5
@@ -28,11 +53,18 @@ def draw_latent(config, n, key):
 class GAN(keras.Model):
     """A generator, a critic (or discriminator) and an optimizer for each."""
 
-    def __init__(self, config, generator, critic, **kwargs):
+    architectures = {}  # config.arch: (make_generator, make_critic)
+
+    def __init__(self, config, **kwargs):
         super().__init__(name=config.model, **kwargs)
+        if config.arch not in self.architectures:
+            raise ConfigError(f"{config.model} has no architecture {config.arch!r}; choose from "
+                              f"{', '.join(self.architectures)}")
+        make_generator, make_critic = self.architectures[config.arch]
         self.config = config
-        self.generator = generator
-        self.critic = critic
+        self.generator = make_generator(config)
+        self.critic = make_critic(config)
+        self.d_loss_fn, self.g_loss_fn = losses.get(config.loss)
         # The seed of every in-step draw; checkpointed so that a restored run
         # continues its own random stream.
         self.rng_seed = tf.Variable(config.seed, dtype=tf.int64, trainable=False,
@@ -64,14 +96,13 @@ class GAN(keras.Model):
     # Real batches one training step consumes (WGAN-GP: one per critic step).
     real_batches_per_step = 1
 
-    def initialize(self, data_dir=None):
-        """Data-dependent initialisation of a fresh (not restored) model."""
+    # Whether `initialize` needs the training images (loading them costs time).
+    uses_training_images = False
 
-    def preprocess(self, real):
-        """A model's own transform of real batches, after zoo.data's scaling
-        to the value range (the original GAN's global contrast normalisation);
-        applied by the data stream and wherever real examples are compared."""
-        return real
+    def initialize(self, train_images):
+        """Data-dependent initialisation of a fresh (not restored) model, from
+        the training split's uint8 images (None unless uses_training_images)."""
+
 
     # A "call" is one train_step. Most models make one generator update per
     # call; a model whose calls and generator steps differ (WGAN's long
@@ -128,27 +159,36 @@ class GAN(keras.Model):
 
     # ---- losses and logs --------------------------------------------------
 
-    @staticmethod
-    def global_mean(values):
-        """This replica's share of the mean over the global batch: summed over
-        replicas (as gradients are) it is the global-batch mean."""
-        ctx = tf.distribute.get_replica_context()
-        replicas = ctx.num_replicas_in_sync if ctx else 1
-        local_n = tf.cast(tf.shape(values)[0], values.dtype)
-        return tf.reduce_sum(values) / (local_n * replicas)
-
-    @classmethod
-    def bce(cls, logits, label):
-        """Share of the global-batch mean binary cross-entropy of sigmoid(logits)
-        against a constant label: −log D for label 1, −log(1 − D) for label 0."""
-        logits = tf.cast(logits, tf.float32)
-        labels = tf.fill(tf.shape(logits), float(label))
-        return cls.global_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+    global_mean = staticmethod(losses.global_mean)
+    bce = staticmethod(losses.bce)
 
     @classmethod
     def mean_probability(cls, logits):
         """Share of the global-batch mean of D = sigmoid(logits), for logs."""
         return cls.global_mean(tf.sigmoid(tf.cast(logits, tf.float32)))
+
+    def output_logs(self, real_out, fake_out):
+        """What the critic's outputs say, for logs: its Wasserstein estimate
+        E[D(x)] − E[D(G(z))] under the Wasserstein loss, the mean D(x) and
+        D(G(z)) as probabilities under sigmoid losses, raw means otherwise."""
+        if self.config.loss == "wasserstein":
+            return dict(wasserstein=self.global_mean(tf.cast(real_out, tf.float32))
+                        - self.global_mean(tf.cast(fake_out, tf.float32)))
+        if self.config.loss in losses.SIGMOID_LOSSES:
+            return dict(d_real=self.mean_probability(real_out),
+                        d_fake=self.mean_probability(fake_out))
+        return dict(d_real=self.global_mean(tf.cast(real_out, tf.float32)),
+                    d_fake=self.global_mean(tf.cast(fake_out, tf.float32)))
+
+    def generator_step(self, n, sub=0, when=None):
+        """One generator update on fresh noise down the config's generator
+        loss (applied only where `when` holds, if given)."""
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.latent(n, GENERATOR_LATENT, sub), training=True)
+            g_loss = self.g_loss_fn(self.critic(fake, training=True))
+        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
+                                    self.generator.trainable_variables, when=when)
+        return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
 
     @staticmethod
     def loss_scale(optimizer):

@@ -21,12 +21,14 @@ import tensorflow as tf
 
 from zoo import data
 from zoo.config import ConfigError, GANConfig
-from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
+from zoo.models.base import CRITIC_LATENT, GAN
 from zoo.models.layers import batch_norm, halvings, leaky_relu, normal, same_size_deconv
 
 
 @dataclasses.dataclass(frozen=True)
 class DCGANConfig(GANConfig):
+    arch: str = "dcgan"           # the one layer plan (carpedm20 model.py)
+    loss: str = "non_saturating"  # paper §3 via Goodfellow et al.: D's BCE, G's −log D(G(z))
     gf_dim: int = 64              # carpedm20 model.py gf_dim: G's last hidden layer's channels
     df_dim: int = 64              # carpedm20 df_dim: D's first layer's channels
     kernel: int = 5               # carpedm20 ops.py conv2d / deconv2d k_h = k_w = 5
@@ -44,6 +46,8 @@ class DCGANConfig(GANConfig):
 
     def check(self):
         super().check()
+        if len(data.example_shape(self.dataset)) != 3:
+            raise ConfigError(f"dcgan needs an image dataset, not {self.dataset!r}")
         for name in ("gf_dim", "df_dim", "kernel", "generator_updates"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
@@ -91,10 +95,7 @@ class DCGAN(GAN):
     batch), minimising −log D(x) − log(1 − D(G(z))); then `generator_updates`
     generator updates on the non-saturating −log D(G(z))."""
 
-    def __init__(self, config):
-        if len(data.example_shape(config.dataset)) != 3:
-            raise ConfigError(f"dcgan needs an image dataset, not {config.dataset!r}")
-        super().__init__(config, generator(config), discriminator(config))
+    architectures = {"dcgan": (generator, discriminator)}
 
     @staticmethod
     def make_optimizers(cfg):
@@ -108,22 +109,14 @@ class DCGAN(GAN):
         with tf.GradientTape() as tape:
             real_logits = self.critic(real, training=True)
             fake_logits = self.critic(fake, training=True)
-            d_loss = self.bce(real_logits, 1) + self.bce(fake_logits, 0)
+            d_loss = self.d_loss_fn(real_logits, fake_logits)
         d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
-        return dict(d_loss=d_loss, d_real=self.mean_probability(real_logits),
-                    d_fake=self.mean_probability(fake_logits), d_grad_norm=d_grad_norm)
-
-    def generator_step(self, n, i):
-        with tf.GradientTape() as tape:
-            fake = self.generator(self.latent(n, GENERATOR_LATENT, i), training=True)
-            g_loss = self.bce(self.critic(fake, training=True), 1)
-        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
-                                    self.generator.trainable_variables)
-        return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
+        return dict(d_loss=d_loss, d_grad_norm=d_grad_norm,
+                    **self.output_logs(real_logits, fake_logits))
 
     def train_step(self, real):
         logs = self.discriminator_step(real[:, 0])
         for i in range(self.config.generator_updates):
-            logs.update(self.generator_step(tf.shape(real)[0], i))
+            logs.update(self.generator_step(tf.shape(real)[0], sub=i))
         self.step.assign_add(1)
         return self.report(**logs)

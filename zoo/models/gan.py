@@ -29,6 +29,9 @@ from zoo.models.layers import Maxout, MaxoutConv2D, UntiedBias
 @dataclasses.dataclass(frozen=True)
 class GoodfellowGANConfig(GANConfig):
     arch: str = "mlp"                         # "mlp" or "conv" (cifar10_convolutional.yaml)
+    # paper §3 and the code's AdversaryCost2: D's BCE, G's −log D(G(z));
+    # "minimax" is eq. 1's saturating log(1 − D(G(z))).
+    loss: str = "non_saturating"
     # mnist.yaml: G's output bias starts at the logit of each pixel's mean
     # over the training set (pylearn2's init_sigmoid_bias_from_marginals).
     g_bias_from_marginals: bool = False
@@ -62,6 +65,11 @@ class GoodfellowGANConfig(GANConfig):
     gcn_scale: float = 0.0                    # > 0: global contrast normalisation (CIFAR-10: 55)
     update: str = "simultaneous"              # the code; "alternating": Algorithm 1
     k: int = 1                                # Algorithm 1's D updates per G update
+
+    def preprocess(self, real):
+        if self.gcn_scale:
+            return global_contrast_normalize(real, self.gcn_scale)
+        return real
 
     def check(self):
         super().check()
@@ -206,18 +214,11 @@ ARCHITECTURES = {"mlp": (mlp_generator, maxout_discriminator),
 class GoodfellowGAN(GAN):
     """The original GAN; see the module docstring for its two update orders."""
 
-    def __init__(self, config):
-        make_generator, make_discriminator = ARCHITECTURES[config.arch]
-        super().__init__(config, make_generator(config), make_discriminator(config))
+    architectures = ARCHITECTURES
 
     @property
     def real_batches_per_step(self):
         return self.config.k if self.config.update == "alternating" else 1
-
-    def preprocess(self, real):
-        if self.config.gcn_scale:
-            return global_contrast_normalize(real, self.config.gcn_scale)
-        return real
 
     @staticmethod
     def make_optimizers(cfg):
@@ -227,10 +228,14 @@ class GoodfellowGAN(GAN):
                                cfg.momentum_saturate, cfg.epoch_size // cfg.batch_size)
         return sgd(), sgd()
 
-    def initialize(self, data_dir=None):
+    @property
+    def uses_training_images(self):
+        return self.config.g_bias_from_marginals
+
+    def initialize(self, train_images):
         if not self.config.g_bias_from_marginals:
             return
-        images = data.load_arrays(self.config.dataset, data_dir)[self.config.train_split][0]
+        images = train_images
         low, high = self.config.value_range
         mean = images.reshape(len(images), -1).mean(axis=0) / 255.0 * (high - low) + low
         mean = np.clip(mean, 1e-7, 1 - 1e-7)  # pixels that are always 0 get logit −16
@@ -253,10 +258,10 @@ class GoodfellowGAN(GAN):
     def losses(self, real, fake, sub):
         real_logits = self.discriminate(real, True, 2 * sub)
         fake_logits = self.discriminate(fake, True, 2 * sub + 1)
-        d_loss = 0.5 * (self.bce(real_logits, 1) + self.bce(fake_logits, 0))
-        g_loss = self.bce(fake_logits, 1)  # −log D(G(z)), through the same dropout masks
-        return d_loss, g_loss, dict(d_real=self.mean_probability(real_logits),
-                                    d_fake=self.mean_probability(fake_logits))
+        # AdversaryCost2 halves D's two terms (its learning rates assume it).
+        d_loss = 0.5 * self.d_loss_fn(real_logits, fake_logits)
+        g_loss = self.g_loss_fn(fake_logits)  # through the same dropout masks
+        return d_loss, g_loss, self.output_logs(real_logits, fake_logits)
 
     def simultaneous_step(self, real):
         with tf.GradientTape(persistent=True) as tape:
@@ -281,7 +286,7 @@ class GoodfellowGAN(GAN):
                                         self.critic.trainable_variables)
         with tf.GradientTape() as tape:
             fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
-            g_loss = self.bce(self.discriminate(fake, True, self.config.k * 2 + 1), 1)
+            g_loss = self.g_loss_fn(self.discriminate(fake, True, self.config.k * 2 + 1))
         g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
                                     self.generator.trainable_variables)
         return dict(logs, d_loss=d_loss, g_loss=g_loss, d_grad_norm=d_grad_norm,

@@ -158,3 +158,27 @@ class UntiedBias(keras.layers.Layer):
 
     def call(self, x):
         return x + self.bias
+
+
+def residual_block(x, c_in, c_out, resample, norm, conv):
+    """A pre-activation residual block (gan_cifar_resnet.py's ResidualBlock):
+    shortcut + conv(relu(norm(conv(relu(norm(x)))))). `resample` is "up"
+    (nearest-neighbour upsampling before the first convolution: the code's
+    UpsampleConv), "down" (2×2 mean pooling after the second: ConvMeanPool)
+    or None; `conv(c_in, c_out, k, he=True)` makes a 'same', stride-1
+    convolution and `norm()` a normalisation layer."""
+    up = keras.layers.UpSampling2D(2) if resample == "up" else None
+    pool = keras.layers.AveragePooling2D(2) if resample == "down" else None
+    if c_in == c_out and resample is None:
+        shortcut = x
+    else:  # a 1×1 convolution (tflib he_init=False)
+        shortcut = up(x) if up else x
+        shortcut = conv(c_in, c_out, 1, he=False)(shortcut)
+        shortcut = pool(shortcut) if pool else shortcut
+    h = keras.layers.ReLU()(norm()(x))
+    h = up(h) if up else h
+    h = conv(c_in, c_in if resample == "down" else c_out, 3)(h)
+    h = keras.layers.ReLU()(norm()(h))
+    h = conv(c_in if resample == "down" else c_out, c_out, 3)(h)
+    h = pool(h) if pool else h
+    return keras.layers.Add()([shortcut, h])

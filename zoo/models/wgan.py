@@ -16,13 +16,14 @@ import tensorflow as tf
 
 from zoo import data
 from zoo.config import ConfigError, GANConfig
-from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
+from zoo.models.base import CRITIC_LATENT, GAN
 from zoo.models.layers import Clip, apply_constraints, batch_norm, leaky_relu, normal
 
 
 @dataclasses.dataclass(frozen=True)
 class WGANConfig(GANConfig):
     arch: str = "dcgan"           # "dcgan" (models/dcgan.py) or "mlp" (models/mlp.py)
+    loss: str = "wasserstein"     # paper Alg. 1: the critic maximises E[D(x)] − E[D(G(z))]
     ngf: int = 64                 # main.py --ngf
     ndf: int = 64                 # main.py --ndf
     mlp_units: int = 512          # the code's README: main.py --mlp_G --ngf 512
@@ -157,9 +158,10 @@ class WGAN(GAN):
     n_critic critic updates and, when that ends the phase, the generator
     update: a long phase (100 critic updates) spans 20 calls."""
 
+    architectures = ARCHITECTURES
+
     def __init__(self, config):
-        make_generator, make_critic = ARCHITECTURES[config.arch]
-        super().__init__(config, make_generator(config), make_critic(config))
+        super().__init__(config)
         apply_constraints(self.critic)  # the code clamps before the first critic update
         # Calls into the current phase, and calls in all: the data position.
         int_var = lambda name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name,
@@ -194,19 +196,10 @@ class WGAN(GAN):
         n = tf.shape(real)[0]
         fake = self.generator(self.latent(n, CRITIC_LATENT, sub), training=True)
         with tf.GradientTape() as tape:
-            wasserstein = (self.global_mean(self.critic(real, training=True))
-                           - self.global_mean(self.critic(fake, training=True)))
-            d_loss = -wasserstein
+            real_out, fake_out = self.critic(real, training=True), self.critic(fake, training=True)
+            d_loss = self.d_loss_fn(real_out, fake_out)
         d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
-        return dict(d_loss=d_loss, wasserstein=wasserstein, d_grad_norm=d_grad_norm)
-
-    def generator_step(self, n, when):
-        with tf.GradientTape() as tape:
-            fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
-            g_loss = -self.global_mean(self.critic(fake, training=True))
-        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
-                                    self.generator.trainable_variables, when=when)
-        return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
+        return dict(d_loss=d_loss, d_grad_norm=d_grad_norm, **self.output_logs(real_out, fake_out))
 
     def train_step(self, real):
         cfg = self.config
@@ -217,7 +210,7 @@ class WGAN(GAN):
             logs = self.critic_step(real[:, i], self.phase_call * cfg.n_critic + i)
         ends_phase = self.phase_call + 1 >= tf.cast(phase_calls, tf.int64)
         # Computed on every call, applied only when the critic phase ends.
-        logs.update(self.generator_step(tf.shape(real)[0], ends_phase))
+        logs.update(self.generator_step(tf.shape(real)[0], when=ends_phase))
         self.phase_call.assign(tf.where(ends_phase, tf.constant(0, tf.int64), self.phase_call + 1))
         self.step.assign_add(tf.cast(ends_phase, tf.int64))
         self.calls.assign_add(1)

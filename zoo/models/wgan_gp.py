@@ -13,9 +13,9 @@ import tensorflow as tf
 
 from zoo import data
 from zoo.config import ConfigError, GANConfig
-from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT, PENALTY_MIX
+from zoo.models.base import CRITIC_LATENT, GAN, PENALTY_MIX
 from zoo.models import layers
-from zoo.models.layers import LayerNorm, leaky_relu  # leaky_relu: the code's max(0.2x, x)
+from zoo.models.layers import LayerNorm, leaky_relu, residual_block  # leaky_relu: max(0.2x, x)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +23,7 @@ class WGANGPConfig(GANConfig):
     # "mnist_conv" (gan_mnist.py), "toy_mlp" (gan_toy.py), "cifar_conv"
     # (gan_cifar.py) or "cifar_resnet" (gan_cifar_resnet.py)
     arch: str = "mnist_conv"
+    loss: str = "wasserstein"    # paper Alg. 1: the critic's E[D(x̃)] − E[D(x)], G's −E[D(x̃)]
     dim: int = 64                # gan_mnist.py DIM; gan_toy.py DIM = 512; gan_cifar*.py 128
     n_critic: int = 5            # paper Alg. 1 and the code: CRITIC_ITERS = 5
     gp_weight: float = 10.0      # λ: paper Alg. 1 and gan_mnist.py LAMBDA = 10
@@ -150,31 +151,11 @@ def cifar_generator(cfg):
     ], name="generator")
 
 
-# gan_cifar_resnet.py's blocks. Convolutions are 'same', stride 1: resampling
-# is nearest-neighbour upsampling before (its UpsampleConv is exactly that)
-# or 2×2 mean pooling after (ConvMeanPool) or before (MeanPoolConv).
+# gan_cifar_resnet.py's convolutions are 'same', stride 1, tflib-initialised;
+# its blocks are zoo.models.layers.residual_block.
 
 def _res_conv(c_in, c_out, k, he=True):
     return conv(c_in, c_out, k=k, stride=1, he=he)
-
-
-def _residual_block(x, c_in, c_out, resample, norm):
-    """pre-activation block: shortcut + conv(relu(norm(conv(relu(norm(x))))))."""
-    up = keras.layers.UpSampling2D(2) if resample == "up" else None
-    pool = keras.layers.AveragePooling2D(2) if resample == "down" else None
-    if c_in == c_out and resample is None:
-        shortcut = x
-    else:  # a 1×1 convolution, tflib he_init=False
-        shortcut = up(x) if up else x
-        shortcut = _res_conv(c_in, c_out, 1, he=False)(shortcut)
-        shortcut = pool(shortcut) if pool else shortcut
-    h = keras.layers.ReLU()(norm()(x))
-    h = up(h) if up else h
-    h = _res_conv(c_in, c_in if resample == "down" else c_out, 3)(h)
-    h = keras.layers.ReLU()(norm()(h))
-    h = _res_conv(c_in if resample == "down" else c_out, c_out, 3)(h)
-    h = pool(h) if pool else h
-    return keras.layers.Add()([shortcut, h])
 
 
 def resnet_generator(cfg):
@@ -182,7 +163,7 @@ def resnet_generator(cfg):
     z = keras.Input((cfg.latent_dim,))
     x = keras.layers.Reshape((4, 4, d))(dense(4 * 4 * d, cfg.latent_dim)(z))
     for _ in range(3):
-        x = _residual_block(x, d, d, "up", batch_norm)
+        x = residual_block(x, d, d, "up", batch_norm, _res_conv)
     x = keras.layers.ReLU()(batch_norm()(x))
     x = _res_conv(d, 3, 3, he=False)(x)
     return keras.Model(z, keras.layers.Activation("tanh", dtype="float32")(x), name="generator")
@@ -196,9 +177,9 @@ def resnet_critic(cfg):
     h = keras.layers.ReLU()(_res_conv(3, d, 3)(x_in))
     h = keras.layers.AveragePooling2D(2)(_res_conv(d, d, 3)(h))
     x = keras.layers.Add()([shortcut, h])
-    x = _residual_block(x, d, d, "down", norm)
-    x = _residual_block(x, d, d, None, norm)
-    x = _residual_block(x, d, d, None, norm)
+    x = residual_block(x, d, d, "down", norm, _res_conv)
+    x = residual_block(x, d, d, None, norm, _res_conv)
+    x = residual_block(x, d, d, None, norm, _res_conv)
     x = keras.layers.GlobalAveragePooling2D()(keras.layers.ReLU()(x))
     return keras.Model(x_in, dense(1, d, dtype="float32")(x), name="critic")
 
@@ -235,9 +216,7 @@ class WGANGP(GAN):
     step on −D(G(z)). (The code runs the generator step first from the second
     iteration on: the same sequence of updates but for the last one.)"""
 
-    def __init__(self, config):
-        make_generator, make_critic = ARCHITECTURES[config.arch]
-        super().__init__(config, make_generator(config), make_critic(config))
+    architectures = ARCHITECTURES
 
     @property
     def real_batches_per_step(self):
@@ -253,37 +232,39 @@ class WGANGP(GAN):
                                          epsilon=cfg.adam_epsilon)
         return adam(1), adam(cfg.n_critic)
 
+    def gradient_penalty(self, x_hat):
+        """Share of the global-batch mean of (‖∇D(x̂)‖ − 1)², the norm taken
+        per example."""
+        with tf.GradientTape() as penalty_tape:
+            penalty_tape.watch(x_hat)
+            d_hat = self.critic(x_hat, training=True)
+        # ∇D(x̂) is O(1) per example: unscaled, it neither underflows nor
+        # (as a loss-scaled one at 2^15 did) overflows in float16.
+        grad_x_hat = penalty_tape.gradient(d_hat, x_hat)
+        squares = tf.reduce_sum(tf.square(tf.reshape(grad_x_hat, [tf.shape(x_hat)[0], -1])), axis=1)
+        # sqrt(Σ + 1e-12), not the norm: an exactly-zero ∇D(x̂) row would give
+        # the norm's 0/0 gradient (NaN). 1e-12 is under half float32's spacing
+        # at any Σ ≥ 2^-14, so those rows (‖∇D‖ ≈ 1 in training) are unchanged.
+        slopes = tf.sqrt(squares + 1e-12)
+        return self.global_mean(tf.square(slopes - 1.0))
+
     def critic_step(self, real, i):
         n = tf.shape(real)[0]
         fake = self.generator(self.latent(n, CRITIC_LATENT, i), training=True)
         eps = self.uniform(n, PENALTY_MIX, i, trailing_dims=len(real.shape) - 1)
         x_hat = eps * real + (1.0 - eps) * fake
         with tf.GradientTape() as tape:
-            with tf.GradientTape() as penalty_tape:
-                penalty_tape.watch(x_hat)
-                d_hat = self.critic(x_hat, training=True)
-            # ∇D(x̂) is O(1) per example: unscaled, it neither underflows nor
-            # (as a loss-scaled one at 2^15 did) overflows in float16.
-            grad_x_hat = penalty_tape.gradient(d_hat, x_hat)
-            slopes = tf.norm(tf.reshape(grad_x_hat, [n, -1]), axis=1)
-            penalty = self.global_mean(tf.square(slopes - 1.0))
-            wasserstein = (self.global_mean(self.critic(real, training=True))
-                           - self.global_mean(self.critic(fake, training=True)))
-            d_loss = -wasserstein + self.config.gp_weight * penalty
+            penalty = self.gradient_penalty(x_hat)
+            real_out, fake_out = self.critic(real, training=True), self.critic(fake, training=True)
+            d_loss = self.d_loss_fn(real_out, fake_out) + self.config.gp_weight * penalty
         d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
-        return dict(d_loss=d_loss, wasserstein=wasserstein, gradient_penalty=penalty,
-                    d_grad_norm=d_grad_norm)
+        return dict(d_loss=d_loss, gradient_penalty=penalty, d_grad_norm=d_grad_norm,
+                    **self.output_logs(real_out, fake_out))
 
-    def generator_step(self, n):
-        cfg = self.config
-        if cfg.generator_batch:  # a larger generator batch (gan_cifar_resnet.py: 2×)
-            n = n * (cfg.generator_batch // cfg.batch_size)
-        with tf.GradientTape() as tape:
-            fake = self.generator(self.latent(n, GENERATOR_LATENT), training=True)
-            g_loss = -self.global_mean(self.critic(fake, training=True))
-        g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
-                                    self.generator.trainable_variables)
-        return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
+    def generator_step(self, n, sub=0, when=None):
+        if self.config.generator_batch:  # a larger generator batch (gan_cifar_resnet.py: 2×)
+            n = n * (self.config.generator_batch // self.config.batch_size)
+        return super().generator_step(n, sub, when)
 
     def train_step(self, real):
         # real: (batch, n_critic, ...): one fresh real batch per critic step.

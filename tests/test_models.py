@@ -182,8 +182,14 @@ def test_gan_noise_and_schedules_follow_the_code():
     assert (cfg.latent_dist, cfg.latent_bound) == ("uniform", pytest.approx(np.sqrt(3)))  # unit variance
     opt, _ = gan_lib.GoodfellowGAN.make_optimizers(cfg)
     per_epoch = 50000 // 100
-    momentum = [float(opt.momentum_at(tf.constant(e * per_epoch, tf.int64))) for e in (0, 1, 2, 250, 400)]
-    assert momentum == pytest.approx([0.5, 0.5, 0.5 + 0.2 / 249, 0.7, 0.7])
+    # pylearn2's MomentumAdjustor(start=1, saturate=250) during 0-based epoch e
+    # uses its on_monitor count e + 1 (one call before the first epoch):
+    # μ = 0.5 + 0.2·clip((e + 1 − 1) / 249, 0, 1).
+    epochs = (0, 1, 2, 248, 249, 400)
+    momentum = [float(opt.momentum_at(tf.constant(e * per_epoch + per_epoch - 1, tf.int64)))
+                for e in epochs]  # the last update of each epoch
+    assert momentum == pytest.approx([0.5 + 0.2 * min(e / 249, 1) for e in epochs])
+    assert float(opt.momentum_at(tf.constant(per_epoch, tf.int64))) == pytest.approx(0.5 + 0.2 / 249)
     lr = gan_lib.DecayingLearningRate(cfg.learning_rate, cfg.lr_decay, cfg.min_lr)
     assert float(opt.learning_rate) == pytest.approx(0.1)  # the schedule at iteration 0
     assert float(lr(0)) == pytest.approx(0.1)
@@ -351,3 +357,22 @@ def test_the_generator_step_lives_once_in_the_base_class():
     from zoo.models import base, dcgan, wgan
     assert dcgan.DCGAN.generator_step is base.GAN.generator_step
     assert wgan.WGAN.generator_step is base.GAN.generator_step
+
+
+def test_gan_faces_generator_starts_as_tfd_pretrain_yaml():
+    """pretrain.yaml's G: h1 bias −2, output weights sparse_init 100 (each of
+    the 2,304 units has exactly 100 N(0, 1) weights), output bias the logit of
+    each pixel's mean over the training images."""
+    model = models.create("gan", "olivetti_faces")
+    assert model.uses_training_images
+    dense = [l for l in model.generator.layers if isinstance(l, tf.keras.layers.Dense)]
+    np.testing.assert_array_equal(dense[0].bias.numpy(), 0.0)
+    np.testing.assert_array_equal(dense[1].bias.numpy(), -2.0)
+    kernel = dense[2].kernel.numpy()
+    assert ((kernel != 0).sum(axis=0) == 100).all()
+    nonzero = kernel[kernel != 0]  # 230,400 draws: the std's standard error is 0.15%
+    assert abs(nonzero.mean()) < 0.01 and abs(nonzero.std() - 1.0) < 0.01
+    images = np.random.default_rng(0).integers(1, 255, size=(50, 48, 48, 1), dtype=np.uint8)
+    model.initialize(images)
+    mean = images.reshape(50, -1).mean(0) / 255.0
+    np.testing.assert_allclose(dense[2].bias.numpy(), np.log(mean / (1 - mean)), rtol=1e-5)

@@ -30,7 +30,9 @@ CONFIGS = {
 # TFD (Toronto Face Database, 48×48, not redistributable: --data_dir with
 # TFD_48x48.mat) and its freely available stand-in, Olivetti faces at 48×48,
 # share the TFD networks: G ReLU 8000 → sigmoid 8000 → sigmoid 2304, D maxout
-# 1200×5 twice, max column norm 1.9365 everywhere (tfd_pretrain/train.yaml).
+# 1200×5 twice, max column norm 1.9365 everywhere, and pretrain.yaml's G
+# initialisation: h1's bias −2, the output layer's sparse_init 100 and its
+# bias from the pixel marginals of the training images.
 # Deviation: the code trains in two stages: pretrain.yaml trains this
 # 3-layer G (50 epochs), then train.yaml puts two new layers under it
 # (100 → ReLU 8000 → sigmoid 100 → the pretrained stack: 84,858,404
@@ -41,7 +43,10 @@ _FACES = dict(
     batch_size=100, latent_dist="normal", value_range=(0.0, 1.0),
     g_units=(8000, 8000), g_activations=("relu", "sigmoid"), g_output="sigmoid",
     g_max_col_norm=1.9365, d_max_col_norm=1.9365,
-    g_irange=0.05, g_output_irange=0.05, d_irange=0.005,
+    g_irange=0.05, d_irange=0.005,
+    g_hidden_bias=(0.0, -2.0),                   # pretrain.yaml h1 init_bias
+    g_output_sparse_init=100,                    # pretrain.yaml y sparse_init
+    g_bias_from_marginals=True,                  # pretrain.yaml y init_sigmoid_bias_from_marginals
     d_units=(1200, 1200), d_pieces=5,
     learning_rate=0.05,                          # train.yaml SGD lr
     **_COMMON)

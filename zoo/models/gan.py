@@ -23,7 +23,7 @@ import tensorflow as tf
 from zoo import data
 from zoo.config import ConfigError, GANConfig
 from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
-from zoo.models.layers import Maxout, MaxoutConv2D, UntiedBias
+from zoo.models.layers import Maxout, MaxoutConv2D, SparseNormal, UntiedBias
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +41,11 @@ class GoodfellowGANConfig(GANConfig):
     g_output: str = "sigmoid"                 # "sigmoid" for [0, 1] data, "linear" otherwise
     g_irange: float = 0.05                    # pylearn2 irange: weights U(−irange, irange)
     g_output_irange: float = 0.05             # the output layer's (CIFAR-10 FC: 0.5)
+    # pylearn2 sparse_init: > 0 gives each output unit that many N(0, 1)
+    # weights on distinct random inputs, the rest 0, instead of irange
+    # (tfd_pretrain/pretrain.yaml y: sparse_init 100).
+    g_output_sparse_init: int = 0
+    g_hidden_bias: Tuple[float, ...] = ()     # init_bias per hidden layer; () = all 0
     g_max_col_norm: float = 0.0               # 0: none
     # Discriminator: maxout layers (units × pieces), then a sigmoid unit.
     d_units: Tuple[int, ...] = (240, 240)     # mnist.yaml h0, h1
@@ -79,6 +84,11 @@ class GoodfellowGANConfig(GANConfig):
             raise ConfigError(f"update must be 'simultaneous' or 'alternating', got {self.update!r}")
         if len(self.g_units) != len(self.g_activations):
             raise ConfigError("g_units and g_activations need one entry per hidden layer")
+        if self.g_hidden_bias and len(self.g_hidden_bias) != len(self.g_units):
+            raise ConfigError("g_hidden_bias needs one entry per hidden layer (or none)")
+        if self.g_output_sparse_init < 0:
+            raise ConfigError(f"g_output_sparse_init must be 0 or positive, got "
+                              f"{self.g_output_sparse_init}")
         if self.g_output not in ("sigmoid", "linear"):
             raise ConfigError(f"g_output must be 'sigmoid' or 'linear', got {self.g_output!r}")
         if not (0 < self.input_keep <= 1 and 0 < self.hidden_keep <= 1):
@@ -128,8 +138,11 @@ class MomentumSGD(keras.optimizers.SGD):
         self.start, self.saturate, self.updates_per_epoch = start, saturate, updates_per_epoch
 
     def momentum_at(self, iterations):
-        epoch = tf.cast(iterations // self.updates_per_epoch, tf.float32)
-        rise = tf.clip_by_value((epoch - self.start) / max(self.saturate - self.start, 1), 0.0, 1.0)
+        # MomentumAdjustor counts its on_monitor calls, and pylearn2's Train
+        # monitors once before the first epoch: during 0-based epoch e the
+        # count is e + 1 (epoch 0 uses count 1, not 0).
+        count = tf.cast(iterations // self.updates_per_epoch + 1, tf.float32)
+        rise = tf.clip_by_value((count - self.start) / max(self.saturate - self.start, 1), 0.0, 1.0)
         return self.initial_momentum + (self.final_momentum - self.initial_momentum) * rise
 
     def update_step(self, gradient, variable, learning_rate):
@@ -153,11 +166,15 @@ def _max_norm(value):
 def mlp_generator(cfg):
     shape = data.example_shape(cfg.dataset)
     layers = [keras.Input((cfg.latent_dim,))]
-    for units, activation in zip(cfg.g_units, cfg.g_activations):
+    biases = cfg.g_hidden_bias or (0.0,) * len(cfg.g_units)
+    for units, activation, bias in zip(cfg.g_units, cfg.g_activations, biases):
         layers.append(keras.layers.Dense(units, activation=activation,
                                          kernel_initializer=_uniform(cfg.g_irange),
+                                         bias_initializer=keras.initializers.Constant(bias),
                                          kernel_constraint=_max_norm(cfg.g_max_col_norm)))
-    layers += [keras.layers.Dense(int(np.prod(shape)), kernel_initializer=_uniform(cfg.g_output_irange),
+    output_init = (SparseNormal(cfg.g_output_sparse_init) if cfg.g_output_sparse_init
+                   else _uniform(cfg.g_output_irange))
+    layers += [keras.layers.Dense(int(np.prod(shape)), kernel_initializer=output_init,
                                   kernel_constraint=_max_norm(cfg.g_max_col_norm)),
                keras.layers.Activation(cfg.g_output if cfg.g_output == "sigmoid" else "linear",
                                        dtype="float32"),

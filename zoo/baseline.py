@@ -130,8 +130,8 @@ def measure(config, workdir, data_dir=None):
     """Trains `config` in a fresh `workdir`; returns its last logs and sample metrics."""
     from zoo import metrics, training
     untrained_model = training.build(config)
-    untrained_model.initialize(data_dir)
-    real = np.asarray(untrained_model.preprocess(real_examples(config, data_dir=data_dir)))
+    training.initialize(untrained_model, data_dir)
+    real = np.asarray(config.preprocess(real_examples(config, data_dir=data_dir)))
     untrained = untrained_model.sample(N_SAMPLES, seed=config.seed).numpy()
     model, logs = training.train(config, workdir, verbose=0, export=False, data_dir=data_dir)
     result = dict(logs)

@@ -51,8 +51,7 @@ def evaluate(config, samples, data_dir=None, seed=0, inception_model=None):
     InceptionV3 model (zoo.inception.load), FID, KID and IS too."""
     from zoo import classifiers, data, metrics, models
     toy = config.dataset in data.TOY_DATASETS
-    preprocess = models.create(config.model, config=config).preprocess  # the model's view of data
-    real_split_seen = lambda *a, **k: np.asarray(preprocess(real_split(config, *a, **k)))
+    real_split_seen = lambda *a, **k: np.asarray(config.preprocess(real_split(config, *a, **k)))
     test = real_split_seen("test", len(samples), data_dir, seed=seed + 1)
     fake, real = unit(samples, config), unit(test, config)
     results = {"samples": len(samples), "real_examples": len(real),

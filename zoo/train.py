@@ -48,7 +48,7 @@ def print_configs(model=None, dataset=None):
     from zoo import models
     if model:
         models.get(model, dataset) if dataset else models.datasets(model)  # validates
-    for name in models.list():
+    for name in models.list_configs():
         m, d = name.split("/")
         if (model is None or m == model) and (dataset is None or d == dataset):
             print(f"# {name}\n{models.get(m, d).to_json()}")

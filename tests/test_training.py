@@ -68,37 +68,17 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(name, tmp_path):
         np.testing.assert_array_equal(x, y)
 
 
-# Two replicas vs one device: same global batch and draws (dropout masks
-# included); only the float32 summation order of the weight gradients and of
-# BatchNorm's moments differs (two half-batch sums, then their sum). Adam's
-# and RMSProp's steps lr·g/√v are ±lr whatever |g|, so a weight whose
-# gradient is float noise (~1e-9) can step either way: a few such weights
-# may differ by up to ~2·lr per update. The bound is on the rest: at most
-# 1% of weights differ by more than 1e-5, and the mean |Δw| is ≤ 1e-6, 1% of
-# an Adam step (seen: ≤ 0.07% and ≤ 1.5e-7). Different noise or data would move nearly every weight
-# by ~lr = 1e-4 per update. DCGAN is compared after one update: at batch 8
-# its BatchNorm + Adam steps amplify those float differences step by step
-# (measured: 0.06% of weights apart after 1 update, 8% after 2, 28% after 3,
-# while G(z) still agrees to 3e-3); the other models stay at 0% after 3.
-REPLICA_TEST_STEPS = {"dcgan/mnist": 1}
-@pytest.mark.parametrize("name", REPRODUCED)
-def test_two_replicas_make_the_update_of_one_device(name, tmp_path, mirrored):
-    steps = REPLICA_TEST_STEPS.get(name, 3)
-    one, _ = run(config(name, steps=steps), tmp_path / "one")
-    two, _ = run(config(name, steps=steps), tmp_path / "two", strategy=mirrored)
-    assert two.distribute_strategy.num_replicas_in_sync == 2
-    diffs = np.concatenate([np.abs(x - y).ravel()
-                            for x, y in zip(net_weights(one), net_weights(two))])
-    apart, mean = np.mean(diffs > 1e-5), diffs.mean()
-    print(f"{name}: {apart:.3%} of weights differ by > 1e-5; mean |Δw| {mean:.3g}")
-    assert apart <= 0.01 and mean <= 1e-6
-    other, _ = run(config(name, steps=steps, seed=1), tmp_path / "other")
-    assert max(np.abs(x - y).max() for x, y in zip(net_weights(other), net_weights(one))) > 1e-4
+# Two replicas vs one device: tests/test_replicas.py.
 
 
 def test_logs_under_two_replicas_equal_the_one_device_values(tmp_path, mirrored):
-    _, one = run(config(steps=2), tmp_path / "one")
-    _, two = run(config(steps=2), tmp_path / "two", strategy=mirrored)
+    # Adam with ε = 1: its steps are Lipschitz in the gradient, so the two
+    # runs' weights stay ~1e-6 apart (float reassociation) and their logs
+    # agree to rel 1e-4; with ε = 1e-8 a weight whose gradient is float noise
+    # steps ±lr either way, moving the next step's logs by up to 4e-4.
+    cfg = config(steps=2, adam_epsilon=1.0, learning_rate=0.01)
+    _, one = run(cfg, tmp_path / "one")
+    _, two = run(cfg, tmp_path / "two", strategy=mirrored)
     assert one.keys() == two.keys() >= {"d_loss", "g_loss", "wasserstein", "gradient_penalty",
                                         "d_grad_norm", "g_grad_norm"}
     for key in one:

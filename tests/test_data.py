@@ -54,7 +54,7 @@ def test_validation_without_shuffle_is_the_official_order(mnist_arrays):
 
 
 def test_an_epoch_visits_every_example_once_then_reshuffles():
-    batches = [b.numpy() for b in data._index_batches(10, 5, seed=3, shuffle=True,
+    batches = [b.numpy() for b in data.pipeline._index_batches(10, 5, seed=3, shuffle=True,
                                                       skip_batches=0).take(6)]
     epochs = np.array(batches).reshape(3, 10)
     for epoch in epochs:
@@ -65,7 +65,7 @@ def test_an_epoch_visits_every_example_once_then_reshuffles():
 def test_each_epoch_drops_its_last_partial_batch_and_restarts():
     # 10 examples, batch 4: two batches an epoch, examples 8 and 9 unused, as
     # the WGAN-GP code walks its fixed 25gaussians set.
-    batches = [b.numpy().tolist() for b in data._index_batches(10, 4, seed=0, shuffle=False,
+    batches = [b.numpy().tolist() for b in data.pipeline._index_batches(10, 4, seed=0, shuffle=False,
                                                                skip_batches=1).take(3)]
     assert batches == [[4, 5, 6, 7], [0, 1, 2, 3], [4, 5, 6, 7]]
 
@@ -136,9 +136,9 @@ def test_unknown_names_list_the_choices():
 
 def test_every_source_failing_names_each_and_does_not_hang(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "MNIST_WHEEL", "zoo-no-such-package==0.0.0")
+    monkeypatch.setattr(data.sources, "MNIST_WHEEL", "zoo-no-such-package==0.0.0")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setattr(data, "TFDS_TIMEOUT_S", 5)
+    monkeypatch.setattr(data.sources, "TFDS_TIMEOUT_S", 5)
     (tmp_path / "file").write_text("")
     start = time.time()
     with pytest.raises(data.DataUnavailableError) as e:  # a data_dir no download can fill
@@ -153,10 +153,10 @@ def test_every_source_failing_names_each_and_does_not_hang(tmp_path, monkeypatch
 def test_the_cache_is_written_atomically_and_read_back(tmp_path, monkeypatch, mnist_arrays):
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path))
     (x_full, y_full), (x_test, y_test) = mnist_arrays["train_full"], mnist_arrays["test"]
-    data._write_cache(data._mnist_cache_path(), x_train_full=x_full, y_train_full=y_full,
-                      x_test=x_test, y_test=y_test)
+    data.formats.write_npz(data.sources.cache_path("mnist"), x_train_full=x_full, y_train_full=y_full,
+                           x_test=x_test, y_test=y_test)
     assert os.listdir(tmp_path) == ["mnist.npz"]
-    np.testing.assert_array_equal(data._mnist_from_cache()["validation"][0],
+    np.testing.assert_array_equal(data.load_arrays("mnist", download=False)["validation"][0],
                                   mnist_arrays["validation"][0])
 
 
@@ -164,8 +164,8 @@ def test_a_prepared_tfds_copy_is_used_first(tmp_path, monkeypatch, mnist_arrays)
     import tensorflow_datasets as tfds
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))  # a full cache, next in line
     (x_full, y_full), (x_test, y_test) = mnist_arrays["train_full"], mnist_arrays["test"]
-    data._write_cache(data._mnist_cache_path(), x_train_full=x_full, y_train_full=y_full,
-                      x_test=x_test, y_test=y_test)
+    data.formats.write_npz(data.sources.cache_path("mnist"), x_train_full=x_full, y_train_full=y_full,
+                           x_test=x_test, y_test=y_test)
     info = tmp_path / "mnist" / "3.0.1" / "dataset_info.json"
     info.parent.mkdir(parents=True)
     info.write_text("{}")  # what the zoo looks for before asking TFDS
@@ -208,7 +208,7 @@ def fashion_dir(tmp_path, n_train=60, n_test=10):
 
 def test_fashion_mnist_from_idx_files_holds_out_the_last_sixth(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", str(tmp_path / "no-debian-package"))
+    monkeypatch.setattr(data.sources, "DEBIAN_FASHION_MNIST", str(tmp_path / "no-debian-package"))
     arrays = fashion_dir(tmp_path)
     splits = data.load_arrays("fashion_mnist", str(tmp_path), download=False)
     x = arrays["train-images-idx3-ubyte"]
@@ -303,7 +303,7 @@ def test_olivetti_faces_are_48x48_and_split_by_subject(tmp_path):
 @pytest.mark.parametrize("name", ["fashion_mnist", "cifar10", "olivetti_faces"])
 def test_missing_image_data_names_every_source_quickly(name, tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path))
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", str(tmp_path / "none"))
+    monkeypatch.setattr(data.sources, "DEBIAN_FASHION_MNIST", str(tmp_path / "none"))
     start = time.time()
     with pytest.raises(data.DataUnavailableError) as e:
         data.load_arrays(name, str(tmp_path), download=False)

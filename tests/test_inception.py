@@ -52,9 +52,10 @@ def test_scores_and_the_reference_cache(tmp_path, monkeypatch, mnist_arrays):
     pool, predictions = inception.features(model, samples, config.value_range, batch_size=8)
     assert pool.shape == (20, 2048) and pool.dtype == np.float64
     np.testing.assert_allclose(predictions.sum(1), 1.0, rtol=1e-5)
-    result = inception.scores(model, samples, config, "test", extractor="random-weights")
-    cache = tmp_path / "inception" / "random-weights-mnist-test-20.npz"
-    assert cache.exists() and np.load(cache)["features"].shape == (20, 2048)
+    real = np.random.default_rng(4).uniform(size=(20, 28, 28, 1)).astype(np.float32)
+    result = inception.scores(model, samples, real, config.value_range, extractor="random-weights")
+    [cache] = (tmp_path / "inception").glob("random-weights-*.npz")
+    assert np.load(cache)["features"].shape == (20, 2048)
     assert result["fid"] > 0 and 1.0 <= result["inception_score"] <= 1000
-    again = inception.scores(model, samples, config, "test", extractor="random-weights")
+    again = inception.scores(model, samples, real, config.value_range, extractor="random-weights")
     assert again["fid"] == pytest.approx(result["fid"], rel=1e-6)  # from the cache

@@ -390,7 +390,7 @@ def test_far_apart_sets_score_zero():
 
 def test_toy_mixture_modes_are_those_of_zoo_data():
     centres, std = metrics.toy_mixture_modes("8gaussians")
-    np.testing.assert_allclose(centres, data._8G_CENTERS / 1.414, rtol=1e-6)  # float32 copy
+    np.testing.assert_allclose(centres, data.toys._8G_CENTERS / 1.414, rtol=1e-6)  # float32 copy
     assert std == 0.02 / 1.414
     samples = next(iter(data.load("8gaussians", batch_size=10000, seed=0))).numpy()
     stats = metrics.mode_statistics(samples, centres, std)

@@ -54,17 +54,23 @@ LOG_DEFINITIONS = {
 SAMPLE_DEFINITIONS = {
     "sample_mean": f"mean of all values of {N_SAMPLES} samples from the seed's fixed noise bank",
     "sample_std": f"std of all values of those {N_SAMPLES} samples",
-    "mean_gap": f"mean |E[G(z)] − E[x]| over coordinates, {N_SAMPLES} samples vs "
-                f"{N_SAMPLES} real examples (validation split for images)",
+    "mean_gap": f"mean |E[G(z)] − E[x]| over coordinates scaled to [0, 1] per value range, "
+                f"{N_SAMPLES} samples vs {N_SAMPLES} real examples (validation split for images)",
     "sliced_wasserstein": "sliced W1 distance (128 directions) between those samples and "
                           "real examples, both scaled to [0, 1] per value range",
     "sliced_wasserstein_untrained": "the same for the untrained generator of the same seed",
     "parzen_log_likelihood": "MNIST, faces: Goodfellow et al.'s Parzen protocol on those samples, "
                              "σ from logspace(−1, 0, 10) on the first 1,000 validation images, "
                              "mean log-likelihood of the first 1,000 test images",
-    "classifier_score": "MNIST: Inception-score formula on the shipped MNIST classifier's "
-                        "predictions (zoo.classifiers)",
-    "classifier_frechet_distance": "MNIST: Fréchet distance of that classifier's logits, "
+    "parzen_sem": "standard error of that mean",
+    "parzen_sigma": "the σ the validation images picked",
+    "ndb": "images: statistically different bins of 100 k-means bins on pixels scaled to "
+           "[0, 1] (Richardson & Weiss 2018)",
+    "precision": "images: k-NN precision (k = 3) on those pixels (Kynkäänniemi et al. 2019)",
+    "recall": "images: k-NN recall (k = 3) on those pixels",
+    "classifier_score": "images with a shipped classifier (zoo.classifiers), not GCN'd: "
+                        "Inception-score formula on its predictions",
+    "classifier_frechet_distance": "the same: Fréchet distance of that classifier's logits, "
                                    "samples vs real examples",
     "classifier_frechet_distance_untrained": "the same for the untrained generator of the seed",
     "modes_covered": "toy mixtures: modes with ≥ 1 high-quality sample (within 3σ) of 1,000",
@@ -76,72 +82,48 @@ def baseline_path(model, name):
     return os.path.join(BASELINE_DIR, model, f"{name}.json")
 
 
-def band(values):
-    """Mean ± (4 std across seeds + 1e-3·max(1, |mean|)): the absolute term
-    covers float differences between CPUs when the seeds happen to agree."""
+# The step of a metric that counts (bins, modes) or takes shares of the
+# N_SAMPLES samples: a float difference between CPUs can move a sample or a bin
+# across a boundary even when every seed gave the same value.
+RESOLUTION = {"ndb": 1.0, "modes_covered": 1.0, "precision": 1.0 / N_SAMPLES,
+              "recall": 1.0 / N_SAMPLES, "high_quality_fraction": 1.0 / N_SAMPLES}
+BAND_RULE = ("mean ± (4·std over seeds + max(1e-3·max(1, |mean|), 2 steps of a count or "
+             "share metric))")
+
+
+def band(values, resolution=0.0):
+    """Mean ± (4 std across seeds + max(1e-3·max(1, |mean|), 2·resolution)):
+    the absolute term covers float differences between CPUs when the seeds
+    happen to agree (for counts and shares: two of their steps)."""
     mean, std = float(np.mean(values)), float(np.std(values, ddof=1))
-    slack = 4 * std + 1e-3 * max(1.0, abs(mean))
+    slack = 4 * std + max(1e-3 * max(1.0, abs(mean)), 2 * resolution)
     return dict(mean=mean, std=std, low=mean - slack, high=mean + slack,
                 values=[float(v) for v in values])
 
 
-def real_examples(config, n=N_SAMPLES, data_dir=None):
-    """n real examples (the whole split when it is smaller: Olivetti's 40)."""
-    from zoo import data
-    split = "train" if config.dataset in data.TOY_DATASETS else "validation"
-    repeat = config.dataset in data.TOY_DATASETS or \
-        len(data.load_arrays(config.dataset, data_dir)[split][0]) >= n
-    ds = data.load(config.dataset, split, batch_size=n, seed=12345,
-                   value_range=config.value_range, data_dir=data_dir, repeat=repeat)
-    return next(iter(ds)).numpy()
-
-
-def _unit_scale(x, config):
-    low, high = config.value_range
-    return (x.reshape(len(x), -1) - low) / (high - low)
-
-
-def sample_metrics(config, samples, real, data_dir=None):
-    """Statistics of generator samples against real examples (see SAMPLE_DEFINITIONS)."""
-    from zoo import classifiers, evaluate, metrics
-    out = dict(sample_mean=float(samples.mean()), sample_std=float(samples.std()),
-               mean_gap=float(np.abs(samples.mean(0) - real.mean(0)).mean()),
-               sliced_wasserstein=metrics.sliced_wasserstein(
-                   _unit_scale(samples, config), _unit_scale(real, config)))
-    if config.dataset in ("8gaussians", "25gaussians"):
-        centres, std = metrics.toy_mixture_modes(config.dataset)
-        stats = metrics.mode_statistics(samples, centres, std)
-        out.update(modes_covered=stats["modes_covered"],
-                   high_quality_fraction=stats["high_quality_fraction"])
-    if config.dataset in evaluate.PARZEN_DATASETS:
-        validation = evaluate.real_split(config, "validation", N_SAMPLES, data_dir)
-        test = evaluate.real_split(config, "test", N_SAMPLES, data_dir)
-        out["parzen_log_likelihood"] = metrics.parzen_protocol(
-            _unit_scale(samples, config), _unit_scale(validation, config),
-            _unit_scale(test, config), n_validation=min(N_SAMPLES, len(validation)))["mean"]
-    if config.dataset == "mnist" and classifiers.available("mnist"):
-        out.update(classifiers.classifier_metrics(
-            classifiers.load("mnist"), _unit_scale(samples, config).reshape(samples.shape),
-            _unit_scale(real, config).reshape(real.shape)))
-    return out
-
-
 def measure(config, workdir, data_dir=None):
-    """Trains `config` in a fresh `workdir`; returns its last logs and sample metrics."""
-    from zoo import metrics, training
+    """Trains `config` in a fresh `workdir`; returns its last logs and the
+    metric suite of its samples (and of the untrained generator's)."""
+    from zoo import data, training
+    from zoo.metrics import suite
     untrained_model = training.build(config)
     training.initialize(untrained_model, data_dir)
-    real = np.asarray(config.preprocess(real_examples(config, data_dir=data_dir)))
+    seen = lambda x: np.asarray(config.preprocess(x))
+    real = seen(data.real_examples(config, N_SAMPLES, data_dir))
+    parzen = None
+    if config.dataset in suite.PARZEN_DATASETS:
+        parzen = tuple(seen(data.real_split(config, split, N_SAMPLES, data_dir))
+                       for split in ("validation", "test"))
     untrained = untrained_model.sample(N_SAMPLES, seed=config.seed).numpy()
     model, logs = training.train(config, workdir, verbose=0, export=False, data_dir=data_dir)
     result = dict(logs)
-    result.update(sample_metrics(config, model.sample(N_SAMPLES, seed=config.seed).numpy(), real,
-                                 data_dir))
-    result["sliced_wasserstein_untrained"] = metrics.sliced_wasserstein(
-        _unit_scale(untrained, config), _unit_scale(real, config))
-    if "classifier_frechet_distance" in result:
-        before = sample_metrics(config, untrained, real, data_dir)
-        result["classifier_frechet_distance_untrained"] = before["classifier_frechet_distance"]
+    result.update(suite.evaluate(config, model.sample(N_SAMPLES, seed=config.seed).numpy(),
+                                 real, parzen_splits=parzen))
+    before = suite.distribution_metrics(config, untrained, real)
+    before.update(suite.classifier_metrics(config, untrained, real))
+    for key in ("sliced_wasserstein", "classifier_frechet_distance"):
+        if key in before:
+            result[f"{key}_untrained"] = before[key]
     return result
 
 
@@ -187,10 +169,11 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
         created=datetime.date.today().isoformat(),
         config=cfg.to_dict(),
         ci=dict(steps=ci_steps(model, dataset), seeds=list(seeds),
-                metrics={k: band([r[k] for r in runs]) for k in runs[0]}),
+                metrics={k: band([r[k] for r in runs], RESOLUTION.get(k, 0.0))
+                         for k in runs[0]}),
         metric_definitions={k: definitions.get(k, "train_step log at the last step")
                             for k in runs[0]},
-        band_rule="mean ± (4·std over seeds + 1e-3·max(1, |mean|))",
+        band_rule=BAND_RULE,
         versions=dict(python=platform.python_version(), tensorflow=tf.__version__,
                       keras=keras.__version__, numpy=np.__version__),
         hardware=hardware(),
@@ -220,7 +203,11 @@ def main(argv):
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    regenerate(model, dataset, seeds, flags.FLAGS.data_dir)
+    from zoo.errors import UserError, report
+    try:
+        regenerate(model, dataset, seeds, flags.FLAGS.data_dir)
+    except UserError as e:  # nothing written: the file is replaced only after every seed
+        return report(e)
     return 0
 
 

@@ -8,12 +8,14 @@ import dataclasses
 import json
 from typing import Tuple
 
+from zoo.errors import UserError
+
 # Fields that say how long and how loudly to run, not what is trained: a run
 # may be resumed with other values of these.
 RUN_FIELDS = ("steps", "log_every", "image_every", "checkpoint_every")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config value or override that cannot be used."""
 
 

@@ -13,6 +13,8 @@ import sys
 
 import tensorflow as tf
 
+from zoo.errors import UserError
+
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 # Seconds a collective may wait for a peer before the step fails: a worker
 # that dies makes the others fail with a clear error instead of hanging.
@@ -24,7 +26,7 @@ CLUSTER_TIMEOUT_S = float(os.environ.get("ZOO_CLUSTER_TIMEOUT", "600"))
 _STARTED_FD = "ZOO_STARTED_FD"
 
 
-class StrategyError(ValueError):
+class StrategyError(UserError, ValueError):
     """A strategy that cannot start here; the message says why and what to do."""
 
 

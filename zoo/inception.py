@@ -10,8 +10,8 @@ with --inception_weights, checked against Keras's pinned MD5 and, when given
 (ZOO_INCEPTION_SHA256), a sha256. Keras's weights give FIDs close to, not
 equal to, TTUR's TF graph: compare numbers from one extractor only.
 
-Reference statistics of a dataset split are cached in
-$ZOO_CACHE/inception/<extractor>-<dataset>-<split>-<n>.npz.
+Features of real images are cached in
+$ZOO_CACHE/inception/<extractor>-<sha256 of the images>.npz.
 """
 
 import hashlib
@@ -21,6 +21,9 @@ import sys
 
 import numpy as np
 
+from zoo.data import formats
+from zoo.errors import UserError
+
 WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/" \
     + WEIGHTS_FILE
@@ -29,7 +32,7 @@ EXTRACTOR = "keras-inception-v3-imagenet"
 TIMEOUT_S = float(os.environ.get("ZOO_INCEPTION_TIMEOUT", "60"))
 
 
-class InceptionUnavailable(RuntimeError):
+class InceptionUnavailable(UserError, RuntimeError):
     """No verified InceptionV3 weights: the message says how to supply them."""
 
 
@@ -104,27 +107,28 @@ def features(model, images, value_range, batch_size=100):
     return np.concatenate(pools), np.concatenate(predictions)
 
 
-def reference_features(model, config, split, n, data_dir=None, extractor=EXTRACTOR):
-    """pool_3 features of the first n images of a split, cached by
-    (extractor, dataset, split, n)."""
+def reference_features(model, real, value_range, extractor=EXTRACTOR):
+    """pool_3 features of real images, cached under the sha256 of their
+    values (computing them for 10,000 images takes minutes on a CPU)."""
     from zoo import data
-    path = os.path.join(data.cache_dir(), "inception",
-                        f"{extractor}-{config.dataset}-{split}-{n}.npz")
+    real = np.ascontiguousarray(real, np.float32)
+    key = hashlib.sha256(real.tobytes() + repr((real.shape, tuple(value_range))).encode())
+    path = os.path.join(data.cache_dir(), "inception", f"{extractor}-{key.hexdigest()[:32]}.npz")
     if os.path.exists(path):
-        with np.load(path) as f:
-            return f["features"]
-    from zoo import evaluate
-    images = evaluate.real_split(config, split, n, data_dir)
-    pool, _ = features(model, images, config.value_range)
-    data._write_cache(path, features=pool.astype(np.float32))
+        with np.load(path, allow_pickle=False) as f:
+            if f["features"].shape == (len(real), 2048):
+                return f["features"].astype(np.float64)
+    pool, _ = features(model, real, value_range)
+    formats.write_npz(path, features=pool.astype(np.float32))
     return pool.astype(np.float32).astype(np.float64)
 
 
-def scores(model, samples, config, split="test", data_dir=None, extractor=EXTRACTOR):
-    """FID (vs the split), KID (100 subsets of 1,000) and IS (10 splits)."""
+def scores(model, samples, real, value_range, extractor=EXTRACTOR):
+    """FID and KID (100 subsets of up to 1,000) of samples against real
+    images, and IS (10 splits) of the samples."""
     from zoo import metrics
-    fake_pool, fake_predictions = features(model, samples, config.value_range)
-    real_pool = reference_features(model, config, split, len(samples), data_dir, extractor)
+    fake_pool, fake_predictions = features(model, samples, value_range)
+    real_pool = reference_features(model, real, value_range, extractor)
     subset = min(1000, len(samples), len(real_pool))
     kid_mean, kid_std = metrics.kernel_inception_distance(fake_pool, real_pool, subset_size=subset)
     is_mean, is_std = metrics.inception_score(fake_predictions, splits=min(10, len(samples)))

@@ -12,6 +12,8 @@ import sys
 from absl import app, flags
 from absl import logging as absl_logging
 
+from zoo import errors
+
 flags.DEFINE_string("model", "wgan_gp", "Model name (see --print_config).")
 flags.DEFINE_string("dataset", None, "Config name, usually the dataset (cifar10_resnet, …); "
                     "default: the model's mnist config.")
@@ -63,12 +65,11 @@ def main(argv):
         try:
             distribute.check_tf_config()  # bad input: said before any child starts
         except distribute.StrategyError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+            return errors.report(e)
         return distribute.run_supervised("zoo.train", sys.argv[1:])
     if distribute.supervised():
         distribute.die_with_parent()
-    from zoo import config as config_lib, data, training
+    from zoo import training
     absl_logging.set_verbosity(absl_logging.WARNING)  # TF's saver logs every shard at INFO
     try:
         if FLAGS.print_config:
@@ -84,13 +85,10 @@ def main(argv):
         training.train(config, workdir, strategy, FLAGS.data_dir, FLAGS.jit_compile)
         if not distribute.is_chief(strategy):
             return 0  # the chief reports, and exports
-    except (config_lib.ConfigError, training.UsageError, data.DataUnavailableError,
-            distribute.StrategyError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    except errors.UserError as e:
+        return errors.report(e)
     except (training.TrainingDiverged, training.WorkerLost) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+        return errors.report(e, code=1)
     print(f"done: generator exported to {os.path.join(workdir, 'export')}; "
           f"samples in {os.path.join(workdir, 'samples.png')}")
     return 0

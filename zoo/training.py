@@ -21,9 +21,10 @@ import tensorflow as tf
 
 from zoo import data, distribute
 from zoo.config import ConfigError
+from zoo.errors import UserError
 
 
-class UsageError(ValueError):
+class UsageError(UserError, ValueError):
     """Bad input from the user: reported in one line, exit code 2."""
 
 

@@ -82,21 +82,30 @@ def baseline_path(model, name):
     return os.path.join(BASELINE_DIR, model, f"{name}.json")
 
 
-# The step of a metric that counts (bins, modes) or takes shares of the
-# N_SAMPLES samples: a float difference between CPUs can move a sample or a bin
-# across a boundary even when every seed gave the same value.
+# A CI run on another CPU sums floats in another order, and training
+# amplifies that like a change of seed: after 100 toy steps the last critic
+# step's gradient penalty moved by 17 of the seeds' standard deviations
+# between an Intel and an AMD machine (same code, same seed; 99% of 444
+# metric values moved less than 7.1). So a band is the prediction interval for
+# one new draw from the seeds' distribution (Student t, n − 1 degrees of
+# freedom, two-sided 99.9%: 36.5·std for 3 seeds), plus an absolute term for
+# metrics on which the seeds agree: 1e-3·max(1, |mean|), or two steps of a
+# metric that counts (bins, modes) or takes shares of the N_SAMPLES samples.
+BAND_CONFIDENCE = 0.999
 RESOLUTION = {"ndb": 1.0, "modes_covered": 1.0, "precision": 1.0 / N_SAMPLES,
               "recall": 1.0 / N_SAMPLES, "high_quality_fraction": 1.0 / N_SAMPLES}
-BAND_RULE = ("mean ± (4·std over seeds + max(1e-3·max(1, |mean|), 2 steps of a count or "
-             "share metric))")
+BAND_RULE = (f"mean ± (t(n−1, {BAND_CONFIDENCE:.1%} two-sided)·std·√(1 + 1/n) + "
+             "max(1e-3·max(1, |mean|), 2 steps of a count or share metric)) over n seeds")
 
 
 def band(values, resolution=0.0):
-    """Mean ± (4 std across seeds + max(1e-3·max(1, |mean|), 2·resolution)):
-    the absolute term covers float differences between CPUs when the seeds
-    happen to agree (for counts and shares: two of their steps)."""
+    """The interval a new seed's (or another CPU's) value falls in, see BAND_RULE."""
+    from scipy import stats
+    n = len(values)
     mean, std = float(np.mean(values)), float(np.std(values, ddof=1))
-    slack = 4 * std + max(1e-3 * max(1.0, abs(mean)), 2 * resolution)
+    t = float(stats.t.ppf(0.5 + BAND_CONFIDENCE / 2, n - 1))
+    slack = t * std * np.sqrt(1 + 1 / n) + max(1e-3 * max(1.0, abs(mean)), 2 * resolution)
+    slack = float(slack)
     return dict(mean=mean, std=std, low=mean - slack, high=mean + slack,
                 values=[float(v) for v in values])
 

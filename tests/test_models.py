@@ -3,6 +3,7 @@
 each loss the right way, WGAN's clipping and critic schedule, the original
 GAN's optimizer schedules and its two update orders."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -99,6 +100,25 @@ def test_wgan_mlp_nets_match_the_codes_counts():
     assert trainable(model.generator) == 100 * 512 + 512 + 2 * (512 * 512 + 512) + 512 * 784 + 784
     assert trainable(model.critic) == 784 * 512 + 512 + 2 * (512 * 512 + 512) + 512 + 1
     assert (trainable(model.generator), trainable(model.critic)) == (979_216, 927_745)
+
+
+def test_wgan_mlp_outputs_are_linear():
+    # models/mlp.py ends in nn.Linear: the critic's f and the generator's
+    # values take both signs (a ReLU after the output layer made f ≥ 0 and,
+    # with weights clipped to ±0.01 at creation, f = 0 on the toy sets).
+    model = models.create("wgan", "mnist", arch="mlp")
+    for net in (model.generator.get_layer("generator_mlp"), model.critic.get_layer("critic_mlp")):
+        assert isinstance(net.layers[-1], keras.layers.Dense), net.name
+        assert sum(isinstance(l, keras.layers.ReLU) for l in net.layers) == 3, net.name
+    z = np.random.default_rng(0).standard_normal((64, 100)).astype(np.float32)
+    fake = model.generator(z).numpy()
+    assert fake.min() < 0 < fake.max()
+    # Weights at ±c with alternating signs would hide the sign; compare f's
+    # pre-activation with its value: equal when the output is linear.
+    critic_net = model.critic.get_layer("critic_mlp")
+    hidden = keras.Sequential(critic_net.layers[:-1])(fake.reshape(64, -1))
+    np.testing.assert_allclose(critic_net.layers[-1](hidden).numpy(),
+                               model.critic(fake).numpy(), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("arch", ["dcgan", "mlp"])

@@ -197,7 +197,6 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
 
 def main(argv):
     from absl import flags
-    from zoo import models
     model, dataset = flags.FLAGS.model, flags.FLAGS.dataset
     seeds = tuple(int(s) for s in flags.FLAGS.seeds)
     if len(seeds) < 3:

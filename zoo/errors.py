@@ -11,6 +11,16 @@ class UserError(Exception):
     """Bad input: the message names the problem and the fix."""
 
 
+def parse_absl_flags(argv):
+    """absl's flag parser for `app.run`, with a bad flag reported like any bad
+    input: one line, exit 2."""
+    from absl import flags
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as e:
+        sys.exit(report(f"{e}; see --helpfull"))
+
+
 def report(error, code=EXIT_USER_ERROR):
     """Prints `error: <first line>` to stderr; returns the exit code."""
     text = str(error).strip()

@@ -81,7 +81,6 @@ def main(argv):
     from absl import flags
     del argv
     FLAGS = flags.FLAGS
-    from zoo import training
     from zoo.errors import UserError, report
     from zoo.metrics import suite
     from zoo.training import write_atomic

@@ -94,14 +94,5 @@ def main(argv):
     return 0
 
 
-def parse_flags(argv):
-    """absl's parser, with a bad flag reported like any bad input: one line, exit 2."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as e:
-        print(f"error: {e}; see --helpfull", file=sys.stderr)
-        sys.exit(2)
-
-
 if __name__ == "__main__":
-    app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_flags)
+    app.run(lambda argv: sys.exit(main(argv)), flags_parser=errors.parse_absl_flags)

@@ -123,10 +123,11 @@ def mlp(cfg, n_in, n_out, name, clip=None):
     """models/mlp.py: ReLU hidden layers of mlp_units, a linear output; the
     layers are torch's nn.Linear (weights and biases U(±1/√fan_in))."""
     layers, fan_in = [keras.Input((n_in,))], n_in
-    for units in [cfg.mlp_units] * cfg.mlp_layers + [n_out]:
+    widths = [cfg.mlp_units] * cfg.mlp_layers + [n_out]
+    for i, units in enumerate(widths):
         bound = 1.0 / np.sqrt(fan_in)
         init = keras.initializers.RandomUniform(-bound, bound)
-        last = units == n_out and len(layers) == cfg.mlp_layers + 1
+        last = i == len(widths) - 1  # the output layer: linear, float32
         layers.append(keras.layers.Dense(units, kernel_initializer=init, bias_initializer=init,
                                          kernel_constraint=clip, bias_constraint=clip,
                                          dtype="float32" if last else None))

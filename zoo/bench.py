@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 
+import keras
 from absl import app, flags
 
 flags.DEFINE_string("model", "wgan_gp", "Model name.")
@@ -38,34 +39,40 @@ flags.DEFINE_integer("workers", 0, "Time N local worker processes under multi_wo
 FLAGS = flags.FLAGS
 
 
+class Clock(keras.callbacks.Callback):
+    """The end time of every train_step call."""
+
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.ends.append(time.perf_counter())
+
+
+def fit_rate(model, dataset, steps, clock):
+    """train_step calls per second over `steps` calls of model.fit, from the
+    first call's end to the last's (fit()'s set-up excluded)."""
+    clock.ends = []
+    start = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[clock], verbose=0)
+    if steps > 1:
+        return (steps - 1) / (clock.ends[-1] - clock.ends[0])
+    return 1 / (clock.ends[-1] - start)
+
+
 def time_config(config, jit_compile, steps, repeats, warmup, strategy=None):
     """Returns (steps/s of each repeat, seconds from build to first step end)."""
-    import keras
     from zoo import distribute, training
-
-    class Clock(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.ends = []
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.ends.append(time.perf_counter())
 
     built = time.perf_counter()
     model = training.build(config, strategy, jit_compile=jit_compile)
     dataset = distribute.distribute_global_batches(  # endless
         model.distribute_strategy, training.train_dataset(model, FLAGS.data_dir), config.batch_size)
     clock = Clock()
-    model.fit(dataset, epochs=1, steps_per_epoch=warmup, callbacks=[clock], verbose=0)
+    fit_rate(model, dataset, warmup, clock)
     first_step = clock.ends[0]
-    rates = []
-    for _ in range(repeats):
-        clock.ends = []
-        start = time.perf_counter()
-        model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[clock], verbose=0)
-        # From the first step's end to the last's: excludes fit()'s set-up.
-        rates.append((steps - 1) / (clock.ends[-1] - clock.ends[0]) if steps > 1
-                     else 1 / (clock.ends[-1] - start))
+    rates = [fit_rate(model, dataset, steps, clock) for _ in range(repeats)]
     assert bool(model.jit_compile) == jit_compile, "Keras turned XLA off"
     return rates, first_step - built, first_step, model.real_batches_per_step
 

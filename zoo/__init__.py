@@ -5,7 +5,7 @@ import time
 
 # oneDNN's CPU kernels. TensorFlow turns them on by default only on CPUs with
 # AVX-512 VNNI or AMX; on an AVX2 CPU (a 2-core AMD EPYC) its Eigen fallback
-# made dcgan/mnist's step 5.4× and wgan_gp/mnist's 1.9× slower (README,
+# made dcgan/mnist's step 7.4× and wgan_gp/mnist's 2.1× slower (README,
 # Benchmarks). TensorFlow reads the variable once, when it loads, so this
 # runs before any zoo module imports it; TF_ENABLE_ONEDNN_OPTS=0 keeps Eigen.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")

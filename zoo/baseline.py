@@ -197,21 +197,17 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
 
 def main(argv):
     from absl import flags
+    from zoo.errors import UserError, report
     model, dataset = flags.FLAGS.model, flags.FLAGS.dataset
     seeds = tuple(int(s) for s in flags.FLAGS.seeds)
     if len(seeds) < 3:
-        print(f"error: a baseline needs at least 3 seeds for its spread, got {len(seeds)}",
-              file=sys.stderr)
-        return 2
+        return report(f"a baseline needs at least 3 seeds for its spread, got {len(seeds)}")
     try:
         ci_steps(model, dataset)
     except KeyError as e:
-        print(f"error: no CI budget for dataset {e}; add it to CI_STEPS", file=sys.stderr)
-        return 2
+        return report(f"no CI budget for dataset {e}; add it to CI_STEPS")
     except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    from zoo.errors import UserError, report
+        return report(e)
     try:
         regenerate(model, dataset, seeds, flags.FLAGS.data_dir)
     except UserError as e:  # nothing written: the file is replaced only after every seed
@@ -225,4 +221,5 @@ if __name__ == "__main__":
     flags.DEFINE_string("dataset", "mnist", "Dataset name.")
     flags.DEFINE_list("seeds", [str(s) for s in SEEDS], "Seeds (at least 3).")
     flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
-    app.run(lambda argv: sys.exit(main(argv)))
+    from zoo.errors import parse_absl_flags
+    app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_absl_flags)

@@ -85,8 +85,7 @@ def main(argv):
     from zoo.metrics import suite
     from zoo.training import write_atomic
     if bool(FLAGS.workdir) == bool(FLAGS.export):
-        print("error: give exactly one of --workdir or --export", file=sys.stderr)
-        return 2
+        return report("give exactly one of --workdir or --export")
     try:
         if FLAGS.workdir:
             config, samples, out = samples_from_workdir(FLAGS.workdir, FLAGS.samples, FLAGS.seed)
@@ -120,4 +119,5 @@ if __name__ == "__main__":
     flags.DEFINE_bool("fid", False, "Also FID, KID and IS on InceptionV3 (images; see zoo.inception).")
     flags.DEFINE_string("inception_weights", None, "Local inception_v3_weights_tf_dim_ordering_"
                         "tf_kernels.h5 (default: Keras's download).")
-    app.run(lambda argv: sys.exit(main(argv)))
+    from zoo.errors import parse_absl_flags
+    app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_absl_flags)

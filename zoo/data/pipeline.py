@@ -114,8 +114,8 @@ def real_split(config, split, n, data_dir=None, seed=0):
 
 
 def real_examples(config, n, data_dir=None, seed=12345):
-    """n shuffled validation examples (toys: training points), repeating the
-    split when it is smaller (Olivetti's 40)."""
+    """n shuffled validation examples (toys: training points); a split
+    smaller than n (Olivetti's 40) gives one batch of the whole split."""
     toy = config.dataset in toys.TOY_DATASETS
     split = "train" if toy else "validation"
     repeat = toy or len(sources.load_arrays(config.dataset, data_dir)[split][0]) >= n

@@ -46,8 +46,7 @@ def main(argv):
     try:
         names = chosen(argv[1:])
     except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return errors.report(e)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Each trained network has its own compiled loop, which TensorFlow's
     # retracing warning mistakes for one function traced again and again.
@@ -58,9 +57,7 @@ def main(argv):
         try:
             os.makedirs(out_dir, exist_ok=True)
         except OSError as e:
-            print(f"error: cannot write {out_dir} ({e.strerror}); choose another --out_dir",
-                  file=sys.stderr)
-            return 2
+            return errors.report(f"cannot write {out_dir} ({e.strerror}); choose another --out_dir")
         experiments.run(name, out_dir, size=FLAGS.size, seed=FLAGS.seed)
         print(f"{name}: {time.perf_counter() - start:.1f} s -> "
               f"{os.path.join(out_dir, name)}.png, .json", flush=True)

@@ -13,7 +13,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from zoo import models  # noqa: E402
+from zoo import data, models, training  # noqa: E402
 
 # Figures are committed: small PNGs (80 dpi keeps each well under 150 KB).
 DPI = 80
@@ -53,6 +53,11 @@ def compiled_loop(step):
 
     # Tensors, not Python ints: a new int would trace the loop anew.
     return lambda start, count: loop(tf.constant(start, tf.int64), tf.constant(count, tf.int64))
+
+
+def real_batches(dataset, steps, batch, seed):
+    """`steps` batches of a toy set from zoo.data, as one (steps, batch, 2) tensor."""
+    return tf.stack(list(data.load(dataset, batch_size=batch, seed=seed).take(steps)))
 
 
 def snapshot(variables):
@@ -100,10 +105,7 @@ def wgan_gp_toy_config(dataset="8gaussians", dim=128, **overrides):
 
 def create(config, seed):
     """The model of `config`, its weights seeded, compiled with its paper's optimizers."""
-    keras.utils.set_random_seed(seed)
-    model = models.model_class(config.model)(config.replace(seed=seed))
-    model.compile(*model.make_optimizers(model.config))
-    return model
+    return training.build(config.replace(seed=seed))
 
 
 def adam(learning_rate, variables, beta_1=0.5, beta_2=0.9):

@@ -94,7 +94,7 @@ class Estimator:
         return float(tape.gradient(loss, theta))
 
 
-def gan_estimator(seed, steps):
+def gan_estimator(seed):
     """The maxout D on the zoo's D loss; JS estimate (log 4 − d_loss) / 2."""
     common.seed_everything(seed)
     net = gan_lib.maxout_discriminator(common.gan_toy_config(d_units=(64, 64)))
@@ -137,7 +137,7 @@ def estimates(gan, critic, theta, steps, seed):
 def run(out_dir, size="full", seed=0):
     thetas = common.pick(size, [round(t, 2) for t in np.linspace(-1, 1, 21)], [-1.0, 0.0, 0.5])
     steps = common.pick(size, 600, 300)
-    gan, critic = gan_estimator(seed, steps), critic_estimator(seed, steps)
+    gan, critic = gan_estimator(seed), critic_estimator(seed, steps)
     rows = []
     for theta in thetas:
         row = dict(closed_forms(theta), **estimates(gan, critic, theta, steps, seed))

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import data, losses
+from zoo import losses
 from zoo.experiments import common
 from zoo.models import gan as gan_lib
 
@@ -48,12 +48,6 @@ def checkpoints(total):
             if m * 10 ** decade <= total:
                 marks.add(m * 10 ** decade)
     return sorted(marks)
-
-
-def real_batches(steps, seed):
-    """`steps` batches of 8gaussians from zoo.data, as one (steps, batch, 2) tensor."""
-    stream = data.load("8gaussians", batch_size=BATCH, seed=seed)
-    return tf.stack(list(stream.take(steps)))
 
 
 class Trainer:
@@ -92,7 +86,7 @@ def wgan_trainer(generator, reals, seed):
     model = common.create(common.wgan_toy_config(dim=128), seed)  # clipped at creation
     net = model.critic
     return Trainer(net, lambda real, fake, k: model.d_loss_fn(net(real), net(fake)),
-                   model.make_optimizers(model.config)[1], generator, reals, seed)
+                   model.d_optimizer, generator, reals, seed)
 
 
 def wgan_gp_trainer(generator, reals, seed):
@@ -103,7 +97,7 @@ def wgan_gp_trainer(generator, reals, seed):
         eps = tf.random.stateless_uniform([BATCH, 1], k)
         penalty = model.gradient_penalty(eps * real + (1 - eps) * fake)
         return model.d_loss_fn(net(real), net(fake)) + model.config.gp_weight * penalty
-    return Trainer(net, loss, model.make_optimizers(model.config)[1], generator, reals, seed)
+    return Trainer(net, loss, model.d_optimizer, generator, reals, seed)
 
 
 def curves(trainer, generator_losses, marks, z):
@@ -136,7 +130,7 @@ def run(out_dir, size="full", seed=0):
     steps = common.pick(size, 3000, 800)
     marks = checkpoints(steps)
     common.seed_everything(seed)
-    reals = real_batches(steps, seed)
+    reals = common.real_batches("8gaussians", steps, BATCH, seed)
     z = tf.random.stateless_normal([EVAL_NOISE, 2], common.key(seed, -1))
     g_losses = {name: losses.get(name)[1] for name in ("minimax", "non_saturating")}
     wasserstein = {"wasserstein": losses.get("wasserstein")[1]}

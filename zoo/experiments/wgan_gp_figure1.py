@@ -28,10 +28,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import data, losses
+from zoo import losses
 from zoo.experiments import common
 from zoo.models import wgan as wgan_lib
 from zoo.models.layers import Clip, apply_constraints
+from zoo.models.wgan_gp import gradient_penalty
 
 NAME = "wgan_gp_figure1"
 TOY_SETS = ("8gaussians", "25gaussians", "swissroll")
@@ -45,18 +46,14 @@ def fixed_fake(real, k):
     return real + tf.random.stateless_normal(tf.shape(real), k)
 
 
-def real_stream(dataset, steps, batch, seed):
-    return tf.stack(list(data.load(dataset, batch_size=batch, seed=seed).take(steps)))
-
-
 class CriticTrainer:
     """A critic trained on pre-drawn real batches against the fixed generator,
-    with the zoo's Wasserstein loss plus λ·penalty (none under clipping): the
-    penalty is a WGAN-GP model's `gradient_penalty`, whose critic is `net`."""
+    with the zoo's Wasserstein loss plus gp_weight × WGAN-GP's gradient
+    penalty (none under clipping: gp_weight 0)."""
 
-    def __init__(self, net, optimizer, reals, seed, gp_model=None):
+    def __init__(self, net, optimizer, reals, seed, gp_weight=0.0):
         self.net, self.optimizer, self.reals, self.seed = net, optimizer, reals, seed
-        self.gp_model = gp_model
+        self.gp_weight = gp_weight
         self.d_loss_fn, _ = losses.get("wasserstein")
         optimizer.build(net.trainable_variables)
         common.compiled_loop(self.step)(0, int(reals.shape[0]))
@@ -67,10 +64,9 @@ class CriticTrainer:
         fake = fixed_fake(real, k_fake)
         with tf.GradientTape() as tape:
             loss = self.d_loss_fn(self.net(real), self.net(fake))
-            if self.gp_model is not None:
+            if self.gp_weight:
                 eps = tf.random.stateless_uniform([tf.shape(real)[0], 1], k_mix)
-                penalty = self.gp_model.gradient_penalty(eps * real + (1 - eps) * fake)
-                loss += self.gp_model.config.gp_weight * penalty
+                loss += self.gp_weight * gradient_penalty(self.net, eps * real + (1 - eps) * fake)
         variables = self.net.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
@@ -80,12 +76,12 @@ class CriticTrainer:
 
 def surface_critics(dataset, steps, seed):
     """{'clipping': net, 'penalty': net}, trained against the fixed generator."""
-    reals = real_stream(dataset, steps, 256, seed)
+    reals = common.real_batches(dataset, steps, 256, seed)
     clipped = common.create(common.wgan_toy_config(dataset, dim=128), seed)
     penalised = common.create(common.wgan_gp_toy_config(dataset, dim=128), seed)
-    CriticTrainer(clipped.critic, clipped.make_optimizers(clipped.config)[1], reals, seed)
-    CriticTrainer(penalised.critic, penalised.make_optimizers(penalised.config)[1], reals, seed,
-                  gp_model=penalised)
+    CriticTrainer(clipped.critic, clipped.d_optimizer, reals, seed)
+    CriticTrainer(penalised.critic, penalised.d_optimizer, reals, seed,
+                  gp_weight=penalised.config.gp_weight)
     return {"clipping": clipped.critic, "penalty": penalised.critic}, reals[-1].numpy()
 
 
@@ -140,7 +136,7 @@ def share_at_bounds(net, clip):
 
 
 def deep_critics(steps, width, batch, seed):
-    reals = real_stream("swissroll", steps + 1, batch, seed)
+    reals = common.real_batches("swissroll", steps + 1, batch, seed)
     results, nets = {}, {}
     for clip in (*CLIPS, None):
         common.seed_everything(seed)
@@ -148,12 +144,9 @@ def deep_critics(steps, width, batch, seed):
         if clip:
             optimizer = keras.optimizers.RMSprop(1e-3, rho=0.99, epsilon=1e-16)
             CriticTrainer(net, optimizer, reals[:steps], seed)
-        else:  # a WGAN-GP model (λ 10) lends its penalty; its critic becomes the deep one
-            gp_model = common.create(common.wgan_gp_toy_config("swissroll", dim=8,
-                                                               gp_weight=10.0), seed)
-            gp_model.critic = net
+        else:  # WGAN-GP's penalty at the paper's λ = 10
             CriticTrainer(net, common.adam(1e-4, net.trainable_variables), reals[:steps], seed,
-                          gp_model=gp_model)
+                          gp_weight=10.0)
         real = reals[-1]
         fake = fixed_fake(real, common.key(seed, -1))
         norms = layer_gradient_norms(net, real, fake)

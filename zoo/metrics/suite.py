@@ -56,6 +56,7 @@ def evaluate(config, samples, real, seed=0, parzen_splits=None, inception_model=
     config's dataset, both in its value range and preprocessed alike.
     `parzen_splits`: (validation, test) examples for the Parzen protocol."""
     results = dict(distribution_metrics(config, samples, real, seed))
+    fake = data.unit(samples, config.value_range)  # in [0, 1], for NDB, precision and Parzen
     if config.dataset in ("8gaussians", "25gaussians"):
         centres, std = metrics.toy_mixture_modes(config.dataset)
         stats = metrics.mode_statistics(samples, centres, std)
@@ -63,9 +64,9 @@ def evaluate(config, samples, real, seed=0, parzen_splits=None, inception_model=
                        high_quality_fraction=stats["high_quality_fraction"])
     if config.dataset not in data.TOY_DATASETS:
         n = min(len(samples), len(real))
-        fake, ref = data.unit(samples[:n], config.value_range), data.unit(real[:n], config.value_range)
-        results["ndb"] = metrics.ndb(ref, fake, num_bins=min(100, n), seed=seed)["ndb"]
-        results.update(metrics.precision_recall(ref, fake, k=3))
+        ref = data.unit(real[:n], config.value_range)
+        results["ndb"] = metrics.ndb(ref, fake[:n], num_bins=min(100, n), seed=seed)["ndb"]
+        results.update(metrics.precision_recall(ref, fake[:n], k=3))
     results.update(classifier_metrics(config, samples, real))
     if inception_model is not None and config.dataset not in data.TOY_DATASETS:
         if not in_pixel_space(config):
@@ -75,7 +76,7 @@ def evaluate(config, samples, real, seed=0, parzen_splits=None, inception_model=
         results.update(inception.scores(inception_model, samples, real, config.value_range))
     if parzen_splits is not None and config.dataset in PARZEN_DATASETS:
         validation, test = (data.unit(x, config.value_range) for x in parzen_splits)
-        parzen = metrics.parzen_protocol(data.unit(samples, config.value_range), validation, test,
+        parzen = metrics.parzen_protocol(fake, validation, test,
                                          n_validation=min(1000, len(validation)))
         results.update(parzen_log_likelihood=parzen["mean"], parzen_sem=parzen["sem"],
                        parzen_sigma=parzen["sigma"])

@@ -11,7 +11,7 @@ import math
 import keras
 import tensorflow as tf
 
-from zoo import data
+from zoo import data, losses
 from zoo.config import ConfigError, GANConfig
 from zoo.models.base import CRITIC_LATENT, GAN, PENALTY_MIX
 from zoo.models import layers
@@ -193,6 +193,23 @@ ARCHITECTURES = {
 }
 
 
+def gradient_penalty(critic, x_hat):
+    """Share of the global-batch mean of (‖∇D(x̂)‖ − 1)² for the critic D, the
+    norm taken per example."""
+    with tf.GradientTape() as penalty_tape:
+        penalty_tape.watch(x_hat)
+        d_hat = critic(x_hat, training=True)
+    # ∇D(x̂) is O(1) per example: unscaled, it neither underflows nor
+    # (as a loss-scaled one at 2^15 did) overflows in float16.
+    grad_x_hat = penalty_tape.gradient(d_hat, x_hat)
+    squares = tf.reduce_sum(tf.square(tf.reshape(grad_x_hat, [tf.shape(x_hat)[0], -1])), axis=1)
+    # sqrt(Σ + 1e-12), not the norm: an exactly-zero ∇D(x̂) row would give
+    # the norm's 0/0 gradient (NaN). 1e-12 is under half float32's spacing
+    # at any Σ ≥ 2^-14, so those rows (‖∇D‖ ≈ 1 in training) are unchanged.
+    slopes = tf.sqrt(squares + 1e-12)
+    return losses.global_mean(tf.square(slopes - 1.0))
+
+
 class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """lr · max(0, 1 − g / steps), g the generator step: an optimizer making
     `updates_per_step` updates per generator step (the critic: n_critic)
@@ -233,20 +250,7 @@ class WGANGP(GAN):
         return adam(1), adam(cfg.n_critic)
 
     def gradient_penalty(self, x_hat):
-        """Share of the global-batch mean of (‖∇D(x̂)‖ − 1)², the norm taken
-        per example."""
-        with tf.GradientTape() as penalty_tape:
-            penalty_tape.watch(x_hat)
-            d_hat = self.critic(x_hat, training=True)
-        # ∇D(x̂) is O(1) per example: unscaled, it neither underflows nor
-        # (as a loss-scaled one at 2^15 did) overflows in float16.
-        grad_x_hat = penalty_tape.gradient(d_hat, x_hat)
-        squares = tf.reduce_sum(tf.square(tf.reshape(grad_x_hat, [tf.shape(x_hat)[0], -1])), axis=1)
-        # sqrt(Σ + 1e-12), not the norm: an exactly-zero ∇D(x̂) row would give
-        # the norm's 0/0 gradient (NaN). 1e-12 is under half float32's spacing
-        # at any Σ ≥ 2^-14, so those rows (‖∇D‖ ≈ 1 in training) are unchanged.
-        slopes = tf.sqrt(squares + 1e-12)
-        return self.global_mean(tf.square(slopes - 1.0))
+        return gradient_penalty(self.critic, x_hat)
 
     def critic_step(self, real, i):
         n = tf.shape(real)[0]

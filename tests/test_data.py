@@ -155,9 +155,69 @@ def test_the_cache_is_written_atomically_and_read_back(tmp_path, monkeypatch, mn
     (x_full, y_full), (x_test, y_test) = mnist_arrays["train_full"], mnist_arrays["test"]
     data.formats.write_npz(data.sources.cache_path("mnist"), x_train_full=x_full, y_train_full=y_full,
                            x_test=x_test, y_test=y_test)
-    assert os.listdir(tmp_path) == ["mnist.npz"]
+    assert sorted(os.listdir(tmp_path)) == ["mnist.npz", "mnist.npz.sha256"]
     np.testing.assert_array_equal(data.load_arrays("mnist", download=False)["validation"][0],
                                   mnist_arrays["validation"][0])
+
+
+def write_mnist_cache(mnist_arrays):
+    (x_full, y_full), (x_test, y_test) = mnist_arrays["train_full"], mnist_arrays["test"]
+    data.formats.write_npz(data.sources.cache_path("mnist"), x_train_full=x_full,
+                           y_train_full=y_full, x_test=x_test, y_test=y_test)
+    return (x_full, y_full, x_test, y_test)
+
+
+def test_a_corrupt_cache_is_never_parsed_but_reported_and_fetched_again(
+        tmp_path, monkeypatch, mnist_arrays, caplog):
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path))
+    arrays = write_mnist_cache(mnist_arrays)
+    path = data.sources.cache_path("mnist")
+    with open(path, "r+b") as f:  # one flipped byte deep inside the pixels
+        f.seek(os.path.getsize(path) // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    parsed, fetched = [], []
+    real_load = np.load
+    monkeypatch.setattr(data.formats.np, "load", lambda p, **k: parsed.append(p) or real_load(p, **k))
+    monkeypatch.setattr(data.sources, "_mnist_from_wheel", lambda: fetched.append(1) or arrays)
+    splits = data.load_arrays("mnist")
+    assert parsed == [] and fetched == [1]  # rejected by its sha256, before np.load
+    assert "unusable" in caplog.text and "sha256" in caplog.text
+    np.testing.assert_array_equal(splits["test"][0], mnist_arrays["test"][0])
+    data.formats.verify(path)  # replaced by the fetched copy, with a matching record
+    monkeypatch.setattr(data.sources, "_mnist_from_wheel", lambda: pytest.fail("fetched again"))
+    np.testing.assert_array_equal(data.load_arrays("mnist")["train"][0], mnist_arrays["train"][0])
+
+
+def test_a_cache_placed_by_hand_is_checked_by_size_and_structure(tmp_path, monkeypatch, mnist_arrays):
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path))
+    (x_full, y_full), (x_test, y_test) = mnist_arrays["train_full"], mnist_arrays["test"]
+    np.savez(tmp_path / "mnist.npz", x_train_full=x_full[:100], y_train_full=y_full[:100],
+             x_test=x_test, y_test=y_test)  # no .sha256 record: a file put there by hand
+    with pytest.raises(data.DataUnavailableError, match="100 training and 10000 test images, "
+                                                        "not mnist's 60000 and 10000"):
+        data.load_arrays("mnist", download=False)
+    np.savez(tmp_path / "mnist.npz", x_train_full=x_full, y_train_full=y_full + 10,
+             x_test=x_test, y_test=y_test)
+    with pytest.raises(data.DataUnavailableError, match="labels outside 0–9"):
+        data.load_arrays("mnist", download=False)
+    np.savez(tmp_path / "mnist.npz", x_train_full=x_full, y_train_full=y_full,
+             x_test=x_test, y_test=y_test)
+    np.testing.assert_array_equal(data.load_arrays("mnist", download=False)["validation"][0],
+                                  mnist_arrays["validation"][0])
+
+
+def test_an_unusable_computed_cache_is_recomputed_never_used(tmp_path, caplog):
+    path = str(tmp_path / "features.npz")
+    assert data.formats.read_cached(path, "features", (3, 2)) is None  # none yet
+    data.formats.write_npz(path, features=np.ones((3, 2), np.float32))
+    np.testing.assert_array_equal(data.formats.read_cached(path, "features", (3, 2)), 1.0)
+    assert data.formats.read_cached(path, "features", (4, 2)) is None  # other images
+    with open(path, "ab") as f:
+        f.write(b"x")
+    assert data.formats.read_cached(path, "features", (3, 2)) is None
+    assert "unusable cache file" in caplog.text and "sha256" in caplog.text
 
 
 def test_a_prepared_tfds_copy_is_used_first(tmp_path, monkeypatch, mnist_arrays):
@@ -233,10 +293,26 @@ def write_cifar_batches(folder, rng):
     return np.concatenate(images[:5]), np.concatenate(labels[:5]), images[5], labels[5]
 
 
+def test_cifar10_batches_are_unpickled_only_with_the_official_md5(tmp_path, monkeypatch):
+    write_cifar_batches(tmp_path / "cifar-10-batches-py", np.random.default_rng(2))
+    monkeypatch.setattr(data.formats.pickle, "load", lambda *a, **k: pytest.fail("unpickled"))
+    with pytest.raises(data.formats.CorruptFile, match="data_batch_1 has MD5 .*, not the official "
+                                                       "c99cafc152244af753f735de768cd75f"):
+        data.formats.cifar_batches_arrays(str(tmp_path))
+
+
+def pin_md5s(folder, monkeypatch):
+    """These fake batches' MD5s in place of the official ones."""
+    monkeypatch.setattr(data.formats, "CIFAR_BATCH_MD5", {
+        name: data.formats.file_digest(str(folder / name), "md5")
+        for name in data.formats.CIFAR_BATCH_MD5})
+
+
 def test_cifar10_batches_and_npz_give_the_same_pixels(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
     x, y, x_test, y_test = write_cifar_batches(tmp_path / "cifar-10-batches-py",
                                                np.random.default_rng(2))
+    pin_md5s(tmp_path / "cifar-10-batches-py", monkeypatch)
     from_batches = data.load_arrays("cifar10", str(tmp_path), download=False)
     np.testing.assert_array_equal(from_batches["train_full"][0], x)
     assert from_batches["train"][0].shape == (40, 32, 32, 3)  # 50 // 5 = 10 held out

@@ -36,23 +36,15 @@ class InceptionUnavailable(UserError, RuntimeError):
     """No verified InceptionV3 weights: the message says how to supply them."""
 
 
-def _digest(path, algorithm):
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def verify(path):
     """Checks a weights file against Keras's MD5 (and ZOO_INCEPTION_SHA256 if set)."""
     if not os.path.isfile(path):
         raise InceptionUnavailable(f"--inception_weights {path} is not a file")
-    if _digest(path, "md5") != WEIGHTS_MD5:
+    if formats.file_digest(path, "md5") != WEIGHTS_MD5:
         raise InceptionUnavailable(f"{path} is not Keras's {WEIGHTS_FILE} (MD5 differs from "
                                    f"{WEIGHTS_MD5}); download it from {WEIGHTS_URL}")
     expected = os.environ.get("ZOO_INCEPTION_SHA256")
-    if expected and _digest(path, "sha256") != expected.lower():
+    if expected and formats.file_digest(path) != expected.lower():
         raise InceptionUnavailable(f"{path}: sha256 differs from ZOO_INCEPTION_SHA256")
     return path
 
@@ -114,10 +106,9 @@ def reference_features(model, real, value_range, extractor=EXTRACTOR):
     real = np.ascontiguousarray(real, np.float32)
     key = hashlib.sha256(real.tobytes() + repr((real.shape, tuple(value_range))).encode())
     path = os.path.join(data.cache_dir(), "inception", f"{extractor}-{key.hexdigest()[:32]}.npz")
-    if os.path.exists(path):
-        with np.load(path, allow_pickle=False) as f:
-            if f["features"].shape == (len(real), 2048):
-                return f["features"].astype(np.float64)
+    cached = formats.read_cached(path, "features", (len(real), 2048))
+    if cached is not None:
+        return cached.astype(np.float64)
     pool, _ = features(model, real, value_range)
     formats.write_npz(path, features=pool.astype(np.float32))
     return pool.astype(np.float32).astype(np.float64)

@@ -8,6 +8,11 @@ Work directory layout:
     tensorboard/    scalars every `log_every` steps, sample grids every `image_every`
     export/         the generator as a SavedModel (written at the end of a run)
     samples.png     a sample grid from the final generator
+
+Every file is written whole or not at all (a temporary name, then a rename;
+TensorFlow's checkpoints the same way), so a run killed at any moment resumes
+with the same command and ends with the weights of an uninterrupted run
+(tests/test_faults.py).
 """
 
 import json
@@ -38,12 +43,29 @@ class WorkerLost(RuntimeError):
 
 # ---- work directory ----------------------------------------------------------
 
-def write_atomic(path, text):
-    """Writes `path` whole or not at all (a temporary file, then a rename)."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
+TEMPORARY_PREFIXES = (".tmp-", ".export-", ".probe-")  # a killed writer's leftovers
+
+
+def write_atomic(path, content):
+    """Writes `path` (text or bytes) whole or not at all: a temporary file,
+    then a rename. Killed before the rename, the old file stays as it was."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=TEMPORARY_PREFIXES[0])
+    with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as f:
+        f.write(content)
     os.replace(tmp, path)
+
+
+def tidy_workdir(workdir):
+    """Undoes what a run killed while writing left behind: temporary files and
+    directories, and an export moved aside but not yet replaced (the swap in
+    export_generator). One run writes a workdir at a time."""
+    final = os.path.join(workdir, "export")
+    if os.path.isdir(final + ".old") and not os.path.exists(final):
+        os.replace(final + ".old", final)
+    for name in os.listdir(workdir):
+        path = os.path.join(workdir, name)
+        if name.startswith(TEMPORARY_PREFIXES) or name == "export.old":
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
 def prepare_workdir(workdir, config, chief=True):
@@ -165,7 +187,7 @@ def sample_picture(model, n=64):
 
 
 def save_png(picture, path):
-    tf.io.write_file(path, tf.io.encode_png(picture))
+    write_atomic(path, tf.io.encode_png(picture).numpy())
 
 
 # ---- callbacks -------------------------------------------------------------------------
@@ -310,6 +332,8 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
         tf.config.experimental.enable_op_determinism()
     chief = distribute.is_chief(strategy)
     prepare_workdir(workdir, config, chief)
+    if chief:
+        tidy_workdir(workdir)
     model = build(config, strategy, jit_compile)
     manager = checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
     restored = restore(manager)  # every worker restores the chief's checkpoint

@@ -17,19 +17,86 @@ IMAGE_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (
 IMAGE_DATASETS = tuple(IMAGE_SHAPES)
 
 MNIST_PKL_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+# The MD5s that the official cifar-10-python.tar.gz's batches are published
+# with (the dataset page's archive; torchvision checks the same): the pickled
+# batches are unpickled only when their bytes match.
+CIFAR_BATCH_MD5 = {"data_batch_1": "c99cafc152244af753f735de768cd75f",
+                   "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+                   "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+                   "data_batch_4": "634d18415352ddfa80567beed471001a",
+                   "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+                   "test_batch": "40351d587109b95175f43aff81a1287e"}
+
+
+class CorruptFile(ValueError):
+    """A file whose bytes differ from the digest it must have."""
+
+
+def file_digest(path, algorithm="sha256"):
+    h = hashlib.new(algorithm, usedforsecurity=False)  # (MD5: the published pins only)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def digest_path(path):
+    """Where write_npz records the sha256 of the file it wrote."""
+    return path + ".sha256"
 
 
 def write_npz(path, **arrays):
-    """Writes an .npz atomically, so a killed run never leaves half a file."""
+    """Writes an .npz atomically (a killed run never leaves half a file) and
+    its sha256 beside it, which `verify` checks before the next read."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".npz")
     os.close(fd)
     try:
         np.savez(tmp, **arrays)
+        digest = file_digest(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+    # Killed between the two renames, the digest is stale or missing: the
+    # next read then rejects the file or checks its structure, never trusts it.
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".sha256")
+    with os.fdopen(fd, "w") as f:
+        f.write(digest + "\n")
+    os.replace(tmp, digest_path(path))
+
+
+def verify(path):
+    """Raises CorruptFile when `path` differs from the sha256 recorded when the
+    zoo wrote it; files placed by hand (no record) pass to the structure checks."""
+    record = digest_path(path)
+    if not os.path.exists(record):
+        return
+    with open(record) as f:
+        expected = f.read().strip()
+    actual = file_digest(path)
+    if actual != expected:
+        raise CorruptFile(f"{path} has sha256 {actual[:12]}…, not the {expected[:12]}… "
+                          "recorded when it was written (corrupt or changed)")
+
+
+def read_cached(path, key, shape):
+    """Array `key` of a cache file written by write_npz, or None when there is
+    none or it is unusable (corrupt, wrong shape): the caller recomputes and
+    rewrites it. An unusable file is logged, never used."""
+    if not os.path.exists(path):
+        return None
+    try:
+        verify(path)
+        with np.load(path, allow_pickle=False) as f:
+            array = f[key]
+        if array.shape != tuple(shape):
+            raise ValueError(f"{path}: {key} has shape {array.shape}, not {tuple(shape)}")
+        return array
+    except Exception as e:  # noqa: BLE001 - any unreadable cache is recomputed
+        logging.warning("ignoring the unusable cache file %s (%s); recomputing it",
+                        path, str(e).splitlines()[0] if str(e) else type(e).__name__)
+        return None
 
 
 def hold_out(x, y, n_validation, x_test, y_test):
@@ -95,11 +162,15 @@ NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 MNIST_NPZ_KEYS = ("x_train_full", "y_train_full", "x_test", "y_test")  # the zoo's MNIST cache
 
 
-def npz_arrays(path, name, permute_sorted=False, keys=NPZ_KEYS):
-    """(x_train, y_train, x_test, y_test) of an .npz holding `keys`, checked
-    against the dataset's image shape (loaded without pickle)."""
+def npz_arrays(path, name, permute_sorted=False, keys=NPZ_KEYS, sizes=None):
+    """(x_train, y_train, x_test, y_test) of an .npz holding `keys`: its
+    recorded sha256 checked first (`verify`), then loaded without pickle and
+    checked against the dataset's image shape, 10 classes and, for a file
+    without a record, the `sizes` (n_train, n_test) if given."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} does not exist")
+    verify(path)
+    sizes = None if os.path.exists(digest_path(path)) else sizes  # a record is stronger
     with np.load(path, allow_pickle=False) as f:
         missing = set(keys) - set(f.files)
         if missing:
@@ -114,6 +185,11 @@ def npz_arrays(path, name, permute_sorted=False, keys=NPZ_KEYS):
     if len(y) != len(x) or len(y_test) != len(x_test):
         raise ValueError(f"{path}: {len(x)} training images but {len(y)} labels, "
                          f"{len(x_test)} test images but {len(y_test)} labels")
+    if sizes and (len(x), len(x_test)) != tuple(sizes):
+        raise ValueError(f"{path}: {len(x)} training and {len(x_test)} test images, "
+                         f"not {name}'s {sizes[0]} and {sizes[1]}")
+    if y.size and (np.min(y) < 0 or np.max(y) > 9 or np.min(y_test) < 0 or np.max(y_test) > 9):
+        raise ValueError(f"{path}: labels outside 0–9")
     if permute_sorted:
         x, y = _unsort(x, y, path, "training"), _unsort(y, y, None, None)
         x_test, y_test = _unsort(x_test, y_test, path, "test"), _unsort(y_test, y_test, None, None)
@@ -142,7 +218,12 @@ def cifar_batches_arrays(directory):
         raise FileNotFoundError(f"no cifar-10-batches-py (data_batch_1 … 5, test_batch) in {directory}")
 
     def batch(name):
-        with open(os.path.join(folder, name), "rb") as f:
+        path = os.path.join(folder, name)
+        digest = file_digest(path, "md5")
+        if digest != CIFAR_BATCH_MD5[name]:
+            raise CorruptFile(f"{path} has MD5 {digest}, not the official {CIFAR_BATCH_MD5[name]}; "
+                              "unpack cifar-10-python.tar.gz again")
+        with open(path, "rb") as f:
             d = pickle.load(f, encoding="bytes")
         x = np.asarray(d[b"data"], np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         return x, np.asarray(d[b"labels"], np.uint8)
@@ -175,10 +256,14 @@ def olivetti(path):
     by subject: 32 train, 4 validation, 4 test."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} does not exist")
+    verify(path)
     with np.load(path, allow_pickle=False) as f:
         images, subject = f["images"], f["subject"].astype(np.int64)
-    if images.shape != (400, 64, 64):
-        raise ValueError(f"{path}: expected images (400, 64, 64), got {images.shape}")
+    if images.shape != (400, 64, 64) or subject.shape != (400,):
+        raise ValueError(f"{path}: expected images (400, 64, 64) and subject (400,), got "
+                         f"{images.shape} and {subject.shape}")
+    if subject.min() < 0 or subject.max() > 39 or np.any(np.bincount(subject, minlength=40) != 10):
+        raise ValueError(f"{path}: subject must hold 0–39 ten times each")
     import tensorflow as tf
     # Area averaging, so that TFD's networks apply unchanged.
     small = tf.image.resize(images[..., None].astype(np.float32), (48, 48), method="area")

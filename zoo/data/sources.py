@@ -57,9 +57,14 @@ def _cache_keys(name):
     return formats.MNIST_NPZ_KEYS if name == "mnist" else formats.NPZ_KEYS
 
 
+# Sizes of a cache placed by hand (one the zoo wrote is checked by its sha256).
+CACHE_SIZES = {"mnist": (60000, 10000), "fashion_mnist": (60000, 10000),
+               "cifar10": (50000, 10000)}
+
+
 def _from_cache(name):
     return formats.npz_arrays(cache_path(name), name, permute_sorted=name == "cifar10",
-                              keys=_cache_keys(name))
+                              keys=_cache_keys(name), sizes=CACHE_SIZES[name])
 
 
 def _write_cache(name, arrays):
@@ -151,8 +156,12 @@ def _cifar_from_data_dir(directory):
 # (x_train, y_train, x_test, y_test), held out by formats.VALIDATION, or the
 # splits themselves.
 
+def cache_label(name):
+    return f"zoo cache {cache_path(name)}"
+
+
 def sources(name, data_dir=None, download=True):
-    cache = (f"zoo cache {cache_path(name)}", lambda: _from_cache(name), False)
+    cache = (cache_label(name), lambda: _from_cache(name), False)
     tfds_copy = (f"TFDS copy in {tfds_dir(data_dir)}", lambda: _tfds_arrays(name, data_dir), False)
     olivetti = lambda folder: formats.olivetti(os.path.join(folder or "", "olivetti_faces.npz"))
     table = {
@@ -205,17 +214,22 @@ def load_arrays(name, data_dir=None, download=True):
         raise ValueError(f"unknown image dataset {name!r}; choose from "
                          f"{', '.join(formats.IMAGE_DATASETS)}")
     failures = []
+    bad_cache = False  # a cache that exists but failed its checks: replaced, never used
     for label, loader, to_cache in sources(name, data_dir, download):
         try:
             arrays = loader()
         except Exception as e:  # noqa: BLE001 - every failure is reported below
             failures.append(f"{label}: {_first_line(e)}")
+            if label == cache_label(name) and os.path.exists(cache_path(name)):
+                bad_cache = True
+                logging.warning("%s is unusable (%s); fetching %s again", cache_path(name),
+                                _first_line(e), name)
             continue
         logging.info("%s loaded from %s", name, label)
         if isinstance(arrays, dict):
             return arrays
-        if to_cache and not os.path.exists(cache_path(name)):  # usable later without the source
-            _write_cache(name, arrays)
+        if to_cache and (bad_cache or not os.path.exists(cache_path(name))):
+            _write_cache(name, arrays)  # usable later without the source
         x, y, x_test, y_test = arrays
         return formats.hold_out(x, y, formats.VALIDATION[name](len(x)), x_test, y_test)
     raise DataUnavailableError(f"{name} could not be loaded. Tried: " + "; ".join(failures)

@@ -33,15 +33,21 @@ def test_optimal_discriminator_matches_p_over_p_plus_q(tmp_path):
         # 600 Adam steps on 512-sample batches leave V within 0.004 of its
         # maximum over seeds 0–3; 0.02 is five times that.
         assert pair["value_gap"] < 0.02, pair
-        # Where the densities live (≥ 5% of the mixture's peak), D follows D*:
-        # measured ≤ 0.105 over seeds 0–3 (the largest gaps sit at the region's
-        # edge, where few samples fall); a wrong loss or swapped labels miss
-        # by more than 0.5 there.
-        assert pair["max_gap"] < 0.15, pair
+        # Where the densities live (≥ 5% of the mixture's peak), D follows D*.
+        # The max sits at the region's edge, where few samples fall, so it
+        # moves with anything that changes the training path (seed, CPU,
+        # thread count): measured ≤ 0.105 over seeds 0–3 (0.088 for seed 0).
+        # A wrong loss or swapped labels miss by more than 0.5 there; 0.25,
+        # about the geometric mean of the two (2.4× the largest seen), leaves
+        # a factor of 2 to each side.
+        assert pair["max_gap"] < 0.25, pair
     same = result["value_sweep"][0]
     assert same["shift"] == 0.0
     assert same["value_closed_form"] == pytest.approx(-LOG4, abs=1e-12)  # −log 4 exactly
     # A D that learns nothing from identical p and q sits at ½: V = −log 4.
+    # V(½ + δ) ≈ −log 4 − 4·E[δ²]: 0.005 allows |δ| ≈ 0.035 (seed 0: V is
+    # 2e-7 below, |δ| ≤ 5e-4); real and fake terms weighted 2:1 would put D
+    # at ⅔, log(9/8) = 0.12 below.
     assert same["value"] == pytest.approx(-LOG4, abs=0.005)
     far = result["value_sweep"][-1]
     assert far["value_closed_form"] == pytest.approx(-LOG4 + 2 * far["js"], abs=1e-12)
@@ -66,12 +72,15 @@ def test_disjoint_supports_js_is_flat_w1_is_not(tmp_path):
         assert row["js_estimate"] == pytest.approx(LOG2, abs=0.02)
         # ...and gives the generator no gradient in θ (measured ≤ 3.3e-4).
         assert abs(row["gan_generator_gradient"]) < 1e-2
-        # The penalised critic estimates W1 = |θ|: λ = 10 lets its slope
-        # exceed 1 by θ/2λ (bias θ²/4λ = 0.025 at |θ| = 1), plus what 300
-        # steps leave (measured ≤ 0.054 over seeds 0–3); 0.1 holds with room.
+        # The penalised critic estimates W1 = |θ|, biased: with interpolates
+        # uniform on [0, θ], max_s s·|θ| − λ(s − 1)² gives the slope
+        # 1 + |θ|/2λ, so the estimate's optimum is |θ| + θ²/2λ (+0.05 at
+        # |θ| = 1, λ = 10), approached from below in 300 steps (seed 0: 1.041
+        # at θ = −1, 0.510 at θ = 0.5; ≤ 0.054 above |θ| over seeds 0–3).
+        # 0.1 is twice the bias; a penalty 10× too weak (λ = 1) is 0.5 off.
         assert row["w1_estimate"] == pytest.approx(abs(theta), abs=0.1)
-        # Its gradient in θ is W1's, sign(θ), up to the same slope excess
-        # (measured within 0.04).
+        # Its gradient in θ is the slope, sign(θ)·(1 + |θ|/2λ) at the optimum
+        # (≤ 0.05 from sign(θ); measured within 0.04).
         assert row["critic_generator_gradient"] == pytest.approx(math.copysign(1, theta), abs=0.3)
 
 

@@ -200,9 +200,7 @@ def main(argv):
     from absl import flags
     from zoo.errors import UserError, report
     model, dataset = flags.FLAGS.model, flags.FLAGS.dataset
-    seeds = tuple(int(s) for s in flags.FLAGS.seeds)
-    if len(seeds) < 3:
-        return report(f"a baseline needs at least 3 seeds for its spread, got {len(seeds)}")
+    seeds = tuple(int(s) for s in flags.FLAGS.seeds)  # checked by the flag's validator
     try:
         ci_steps(model, dataset)
     except KeyError as e:
@@ -221,6 +219,9 @@ if __name__ == "__main__":
     flags.DEFINE_string("model", "wgan_gp", "Model name.")
     flags.DEFINE_string("dataset", "mnist", "Dataset name.")
     flags.DEFINE_list("seeds", [str(s) for s in SEEDS], "Seeds (at least 3).")
+    flags.register_validator(
+        "seeds", lambda seeds: len(seeds) >= 3 and all(s.strip().isdigit() for s in seeds),
+        message="a baseline needs 3 or more seeds (integers ≥ 0) for its spread, e.g. 0,1,2")
     flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
     from zoo.errors import parse_absl_flags
     app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_absl_flags)

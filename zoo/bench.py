@@ -29,13 +29,18 @@ flags.DEFINE_string("model", "wgan_gp", "Model name.")
 flags.DEFINE_string("dataset", "mnist", "Dataset name.")
 flags.DEFINE_list("batch_sizes", ["64", "50"], "Global batch sizes.")
 flags.DEFINE_list("jit_compile", ["false", "true"], "XLA settings to time.")
-flags.DEFINE_integer("steps", 10, "Generator steps per timed repeat.")
-flags.DEFINE_integer("repeats", 5, "Timed repeats (median reported).")
-flags.DEFINE_integer("warmup", 2, "Untimed steps first (tracing, XLA compilation).")
+flags.DEFINE_integer("steps", 10, "Generator steps per timed repeat.", lower_bound=1)
+flags.DEFINE_integer("repeats", 5, "Timed repeats (median reported).", lower_bound=1)
+flags.DEFINE_integer("warmup", 2, "Untimed steps first (tracing, XLA compilation).", lower_bound=1)
 flags.DEFINE_string("strategy", "default", "default | mirrored | multi_worker (set by --workers).")
 flags.DEFINE_integer("cpu_replicas", 2, "Logical CPUs for --strategy=mirrored without GPUs.")
 flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
-flags.DEFINE_integer("workers", 0, "Time N local worker processes under multi_worker (0: this process).")
+flags.DEFINE_integer("workers", 0, "Time N local worker processes under multi_worker (0: this process).",
+                     lower_bound=0)
+flags.register_validator("batch_sizes", lambda sizes: all(s.isdigit() and int(s) for s in sizes),
+                         message="must be positive integers, e.g. 64,50")
+flags.register_validator("jit_compile", lambda values: all(
+    v.lower() in ("1", "true", "0", "false") for v in values), message="must be true and/or false")
 FLAGS = flags.FLAGS
 
 
@@ -93,6 +98,14 @@ def launch_workers(argv):
 
 
 def main(argv):
+    from zoo.errors import UserError, report
+    try:
+        return run(argv)
+    except UserError as e:
+        return report(e)
+
+
+def run(argv):
     import tensorflow as tf
     from zoo import distribute, models
     if FLAGS.workers:
@@ -127,4 +140,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(lambda argv: sys.exit(main(argv)))
+    from zoo.errors import parse_absl_flags
+    app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_absl_flags)

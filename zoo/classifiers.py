@@ -126,8 +126,12 @@ def classifier_metrics(classifier, samples, real):
 
 def main(argv):
     from absl import flags
+    from zoo.errors import UserError, report
     del argv
-    model, accuracy = train(flags.FLAGS.dataset, flags.FLAGS.data_dir, flags.FLAGS.epochs)
+    try:
+        model, accuracy = train(flags.FLAGS.dataset, flags.FLAGS.data_dir, flags.FLAGS.epochs)
+    except UserError as e:  # before anything is written
+        return report(e)
     print(f"test accuracy {accuracy:.4f}")
     if flags.FLAGS.dataset == "mnist" and accuracy < 0.99:
         print("error: MNIST classifier below 99% test accuracy; not shipped", file=sys.stderr)
@@ -138,7 +142,8 @@ def main(argv):
 
 if __name__ == "__main__":
     from absl import app, flags
-    flags.DEFINE_string("dataset", "mnist", "mnist, fashion_mnist or cifar10.")
+    from zoo.errors import parse_absl_flags
+    flags.DEFINE_enum("dataset", "mnist", ["mnist", "fashion_mnist", "cifar10"], "Dataset.")
     flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
-    flags.DEFINE_integer("epochs", EPOCHS, "Training epochs.")
-    app.run(lambda argv: sys.exit(main(argv)))
+    flags.DEFINE_integer("epochs", EPOCHS, "Training epochs.", lower_bound=1)
+    app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_absl_flags)

@@ -6,6 +6,7 @@ subclass. Each default carries its source in a comment where it is defined.
 
 import dataclasses
 import json
+import math
 from typing import Tuple
 
 from zoo.errors import UserError
@@ -61,6 +62,11 @@ class GANConfig:
         return real
 
     def check(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            for v in value if isinstance(value, tuple) else (value,):
+                if isinstance(v, float) and not math.isfinite(v):
+                    raise ConfigError(f"{field.name} must be a finite number, got {value}")
         for name in ("batch_size", "latent_dim", "steps", "log_every", "image_every",
                      "checkpoint_every"):
             if getattr(self, name) <= 0:
@@ -75,6 +81,15 @@ class GANConfig:
         if self.latent_dist not in ("normal", "uniform"):
             raise ConfigError(f"latent_dist must be 'normal' or 'uniform', got {self.latent_dist!r}")
         return self
+
+
+def require(config, names, ok, rule):
+    """Raises a ConfigError for the first field of `names` whose value fails
+    `ok`, saying that it must be `rule`."""
+    for name in names:
+        value = getattr(config, name)
+        if not ok(value):
+            raise ConfigError(f"{name} must be {rule}, got {value}")
 
 
 def _parse(value, kind):

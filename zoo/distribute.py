@@ -8,6 +8,7 @@ of it, so an update does not depend on how many workers or replicas share it.
 import json
 import os
 import select
+import socket
 import subprocess
 import sys
 
@@ -24,6 +25,7 @@ COLLECTIVE_TIMEOUT_S = float(os.environ.get("ZOO_COLLECTIVE_TIMEOUT", "60"))
 # the process can stop it; `run_supervised` watches from a parent process.
 CLUSTER_TIMEOUT_S = float(os.environ.get("ZOO_CLUSTER_TIMEOUT", "600"))
 _STARTED_FD = "ZOO_STARTED_FD"
+TPU_LOOKUP_TIMEOUT_S = 10  # each request to the GCE metadata server for a TPU's address
 
 
 class StrategyError(UserError, ValueError):
@@ -143,13 +145,22 @@ def make_strategy(name="default", cpu_replicas=2, tpu=None):
             # which off Google Cloud means a long wait for nothing.
             raise StrategyError("--strategy=tpu needs --tpu=<name or grpc://host:port> "
                                 "(or TPU_NAME); use 'local' on a TPU VM")
+        tpu = tpu or os.environ["TPU_NAME"]
+        # A TPU name is looked up through the GCE metadata server, which
+        # TensorFlow asks without a time limit: bounded here, so that a
+        # machine off Google Cloud fails in seconds instead of hanging.
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(TPU_LOOKUP_TIMEOUT_S)
         try:
             resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
             tf.config.experimental_connect_to_cluster(resolver)
             tf.tpu.experimental.initialize_tpu_system(resolver)
-        except (ValueError, tf.errors.OpError, RuntimeError) as e:
-            raise StrategyError(f"no TPU reachable at --tpu={tpu}: "
-                                f"{str(e).strip().splitlines()[0][:160]}") from None
+        except (ValueError, OSError, tf.errors.OpError, RuntimeError) as e:  # URLError: an OSError
+            reason = str(e).strip().splitlines()[0][:160]
+            raise StrategyError(f"no TPU reachable at --tpu={tpu} ({reason}); run on a Cloud TPU "
+                                "VM with --tpu=local, or give a TPU's name or grpc://host:port") from None
+        finally:
+            socket.setdefaulttimeout(previous)
         return tf.distribute.TPUStrategy(resolver)
     raise StrategyError(f"unknown strategy {name!r}; choose from {', '.join(STRATEGIES)}")
 

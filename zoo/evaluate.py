@@ -42,8 +42,10 @@ def evaluate(config, samples, data_dir=None, seed=0, inception_model=None):
 
 def samples_from_workdir(workdir, n, seed):
     from zoo import training
-    with open(os.path.join(workdir, "config.json")) as f:
-        stored = json.load(f)
+    stored = training.stored_config(workdir)
+    if stored is None:
+        raise training.UsageError(f"{workdir} holds no zoo run (no config.json); pass the "
+                                  "--workdir of a run")
     config = config_from_dict(stored)
     model = training.build(config)
     manager = training.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
@@ -70,8 +72,15 @@ def config_from_dict(stored):
 
 def samples_from_export(export, n, seed):
     import tensorflow as tf
-    module = tf.saved_model.load(export)
-    config = config_from_dict(json.loads(module.config_json.numpy().decode()))
+    from zoo.errors import UserError
+    try:
+        module = tf.saved_model.load(export)
+        stored = json.loads(module.config_json.numpy().decode())
+    except Exception as e:  # noqa: BLE001 - any failure means unusable
+        reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+        raise UserError(f"--export {export} is not a SavedModel of the zoo ({reason}); pass the "
+                        "export/ directory of a zoo run") from None
+    config = config_from_dict(stored)
     out = module.sample(n=tf.constant(n), seed=tf.constant(seed, tf.int64))
     return config, out["images"].numpy(), os.path.join(os.path.dirname(os.path.abspath(export)),
                                                        "evaluation.json")
@@ -113,7 +122,8 @@ if __name__ == "__main__":
     from absl import app, flags
     flags.DEFINE_string("workdir", None, "A run directory: evaluates its newest checkpoint.")
     flags.DEFINE_string("export", None, "A SavedModel exported by the zoo (instead of --workdir).")
-    flags.DEFINE_integer("samples", 10000, "Generator samples (Goodfellow et al.'s Parzen: 10,000).")
+    flags.DEFINE_integer("samples", 10000, "Generator samples (Goodfellow et al.'s Parzen: 10,000).",
+                         lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of the noise bank.")
     flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
     flags.DEFINE_bool("fid", False, "Also FID, KID and IS on InceptionV3 (images; see zoo.inception).")

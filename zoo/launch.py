@@ -61,14 +61,27 @@ def wait(procs, timeout_s):
 
 def main(argv):
     import argparse
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from zoo.errors import report
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):  # one line, as every zoo command
+            sys.exit(report(f"{message}; zoo.launch takes --workers and --timeout, and "
+                            "zoo.train's flags after --"))
+
+    parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=24 * 3600, help="seconds for the whole run")
-    args, train_args = parser.parse_known_args(argv)
-    train_args = [a for a in train_args if a != "--"]
+    # Only what follows -- goes to the workers: a mistyped launch flag is an
+    # error here, not N identical errors from N workers.
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, train_args = parser.parse_args(argv[:split]), argv[split + 1:]
     if args.workers < 1:
-        print(f"error: --workers must be positive, got {args.workers}", file=sys.stderr)
-        return 2
+        return report(f"--workers must be positive, got {args.workers}")
+    if args.timeout <= 0:
+        return report(f"--timeout must be positive, got {args.timeout}")
+    if not train_args:
+        return report("no zoo.train flags after --; e.g. python -m zoo.launch --workers=2 -- "
+                      "--dataset=mnist --workdir=runs/mw")
     codes = wait(start_workers(args.workers, train_args), args.timeout)
     return next((c for c in codes if c != 0), 0)
 

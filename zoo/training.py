@@ -68,26 +68,41 @@ def tidy_workdir(workdir):
             shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
-def prepare_workdir(workdir, config, chief=True):
-    """Creates `workdir` or checks that what it holds was trained with
-    `config`; `write_config` records it once the run is known to start.
-    Workers other than the chief only read it."""
-    try:
-        if chief:
-            os.makedirs(workdir, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=workdir, prefix=".probe-")
-            probe.close()
-    except OSError as e:
-        raise UsageError(f"--workdir {workdir} is not writable ({e.strerror}); "
-                         "choose a directory you can write to") from None
+def stored_config(workdir):
+    """The config.json of `workdir` as a dict, or None where there is none."""
     path = os.path.join(workdir, "config.json")
-    has_checkpoint = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
-    if os.path.exists(path):
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            stored = json.load(f)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"{path} is unreadable ({e}); restore it or use a new --workdir") from None
+    if not isinstance(stored, dict) or "model" not in stored:
+        raise UsageError(f"{path} is not a zoo config (it names no model); restore it or use "
+                         "a new --workdir")
+    return stored
+
+
+def prepare_workdir(workdir, config, chief=True):
+    """Checks that the chief can write `workdir` and that what it holds was
+    trained with `config`. Nothing is created (bad input found later, such as
+    a missing data set, leaves no trace): `write_config` makes the directory
+    and records the config once the run is known to start."""
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise UsageError(f"--workdir {workdir} is not a directory; choose another --workdir")
+    if chief:
+        existing = os.path.abspath(workdir)  # or the nearest directory above it that exists
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
         try:
-            with open(path) as f:
-                stored = json.load(f)
-        except (OSError, ValueError) as e:
-            raise UsageError(f"{path} is unreadable ({e}); restore it or use a new --workdir") from None
+            tempfile.NamedTemporaryFile(dir=existing, prefix=".probe-").close()
+        except OSError as e:
+            raise UsageError(f"--workdir {workdir} is not writable ({e.strerror}); "
+                             "choose a directory you can write to") from None
+    has_checkpoint = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+    stored = stored_config(workdir)
+    if stored is not None:
         theirs = {k: v for k, v in stored.items() if k in config.identity()}
         ours = json.loads(json.dumps(config.identity()))
         if theirs != ours:
@@ -101,6 +116,7 @@ def prepare_workdir(workdir, config, chief=True):
 
 
 def write_config(workdir, config):
+    os.makedirs(workdir, exist_ok=True)
     write_atomic(os.path.join(workdir, "config.json"), config.to_json())
 
 
@@ -332,7 +348,7 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
         tf.config.experimental.enable_op_determinism()
     chief = distribute.is_chief(strategy)
     prepare_workdir(workdir, config, chief)
-    if chief:
+    if chief and os.path.isdir(workdir):  # a new workdir is made by write_config
         tidy_workdir(workdir)
     model = build(config, strategy, jit_compile)
     manager = checkpoint_manager(model, os.path.join(workdir, "checkpoints"))

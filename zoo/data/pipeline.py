@@ -20,7 +20,8 @@ def _index_batches(n, batch_size, seed, shuffle, skip_batches):
     dropped. Starts at batch `skip_batches` without materialising what it skips."""
     per_epoch = n // batch_size
     if per_epoch == 0:
-        raise ValueError(f"batch_size {batch_size} is larger than the {n} examples of the split")
+        raise sources.DataRequestError(f"batch_size {batch_size} is larger than the {n} examples "
+                                       "of the split; use a smaller batch size")
     first_epoch, offset = divmod(skip_batches, per_epoch)
 
     def epoch_batches(epoch):
@@ -74,17 +75,19 @@ def load(name, split="train", batch_size=64, seed=0, value_range=(0.0, 1.0),
     training resumes exactly.
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+        raise sources.DataRequestError(f"unknown dataset {name!r}; choose from "
+                                       f"{', '.join(DATASETS)}")
     if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
+        raise sources.DataRequestError(f"batch_size must be positive, got {batch_size}")
     if name in toys.TOY_DATASETS:
         if split != "train":
-            raise ValueError(f"toy set {name!r} has only split 'train' (it is sampled anew)")
+            raise sources.DataRequestError(f"toy set {name!r} has only split 'train' (it is "
+                                           "sampled anew); use split='train'")
         ds = _toy_pipeline(name, batch_size, seed, repeat, skip_batches)
     else:
         if split not in formats.SPLITS:
-            raise ValueError(f"unknown split {split!r} of {name!r}; choose from "
-                             f"{', '.join(formats.SPLITS)}")
+            raise sources.DataRequestError(f"unknown split {split!r} of {name!r}; choose from "
+                                           f"{', '.join(formats.SPLITS)}")
         array, _ = sources.load_arrays(name, data_dir, download)[split]
         ds = _array_pipeline(array, batch_size, seed, shuffle, repeat, skip_batches,
                              _image_transform(value_range))

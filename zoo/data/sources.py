@@ -44,6 +44,10 @@ class DataUnavailableError(UserError, RuntimeError):
     """No source could supply the data set; the message lists each one tried."""
 
 
+class DataRequestError(UserError, ValueError):
+    """A data set, split or batch size that does not exist."""
+
+
 def cache_dir():
     return os.environ.get("ZOO_CACHE") or os.path.join(
         os.path.expanduser("~"), ".cache", "zoo")
@@ -211,8 +215,8 @@ def load_arrays(name, data_dir=None, download=True):
     """{split: (uint8 images, labels)} of an image dataset, from the first
     source that works; one DataUnavailableError naming each source otherwise."""
     if name not in formats.IMAGE_DATASETS:
-        raise ValueError(f"unknown image dataset {name!r}; choose from "
-                         f"{', '.join(formats.IMAGE_DATASETS)}")
+        raise DataRequestError(f"unknown image dataset {name!r}; choose from "
+                               f"{', '.join(formats.IMAGE_DATASETS)}")
     failures = []
     bad_cache = False  # a cache that exists but failed its checks: replaced, never used
     for label, loader, to_cache in sources(name, data_dir, download):

@@ -9,6 +9,7 @@ configs and its `MODEL` the model class. A new model registers by adding its
 configs module; nothing here changes.
 """
 
+import dataclasses
 import importlib
 import pkgutil
 
@@ -53,7 +54,13 @@ def model_class(name):
 
 def create(name, dataset=None, config=None, **overrides):
     """A built, uncompiled model from its named config (or a given config)."""
-    config = (config or get(name, dataset)).replace(**overrides).check()
+    config = config or get(name, dataset)
+    fields = {f.name for f in dataclasses.fields(config)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ConfigError(f"{config.model} has no config field {', '.join(unknown)}; choose from "
+                          f"{', '.join(sorted(fields))}")
+    config = config.replace(**overrides).check()
     return model_class(config.model)(config)
 
 

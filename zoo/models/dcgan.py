@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from zoo import data
-from zoo.config import ConfigError, GANConfig
+from zoo.config import ConfigError, GANConfig, require
 from zoo.models.base import CRITIC_LATENT, GAN
 from zoo.models.layers import batch_norm, halvings, leaky_relu, normal, same_size_deconv
 
@@ -51,6 +51,8 @@ class DCGANConfig(GANConfig):
         for name in ("gf_dim", "df_dim", "kernel", "generator_updates"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        require(self, ("learning_rate", "adam_epsilon"), lambda v: v > 0, "positive")
+        require(self, ("beta1", "beta2"), lambda v: 0 <= v < 1, "in [0, 1)")
         return self
 
 

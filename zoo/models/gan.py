@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import data
-from zoo.config import ConfigError, GANConfig
+from zoo.config import ConfigError, GANConfig, require
 from zoo.models.base import CRITIC_LATENT, GAN, GENERATOR_LATENT
 from zoo.models.layers import Maxout, MaxoutConv2D, SparseNormal, UntiedBias
 
@@ -95,6 +95,8 @@ class GoodfellowGANConfig(GANConfig):
             raise ConfigError("input_keep and hidden_keep must be in (0, 1]")
         if self.k <= 0 or self.d_pieces <= 0:
             raise ConfigError("k and d_pieces must be positive integers")
+        require(self, ("learning_rate", "lr_decay"), lambda v: v > 0, "positive")
+        require(self, ("momentum", "final_momentum"), lambda v: 0 <= v < 1, "in [0, 1)")
         return self
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import data
-from zoo.config import ConfigError, GANConfig
+from zoo.config import ConfigError, GANConfig, require
 from zoo.models.base import CRITIC_LATENT, GAN
 from zoo.models.layers import Clip, apply_constraints, batch_norm, leaky_relu, normal
 
@@ -57,6 +57,8 @@ class WGANConfig(GANConfig):
                               f"of n_critic ({self.n_critic})")
         if self.clip_value <= 0:
             raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
+        require(self, ("learning_rate", "rmsprop_epsilon"), lambda v: v > 0, "positive")
+        require(self, ("rmsprop_rho",), lambda v: 0 <= v < 1, "in [0, 1)")
         return self
 
     def critic_iters(self, gen_iteration):

@@ -12,7 +12,7 @@ import keras
 import tensorflow as tf
 
 from zoo import data, losses
-from zoo.config import ConfigError, GANConfig
+from zoo.config import ConfigError, GANConfig, require
 from zoo.models.base import CRITIC_LATENT, GAN, PENALTY_MIX
 from zoo.models import layers
 from zoo.models.layers import LayerNorm, leaky_relu, residual_block  # leaky_relu: max(0.2x, x)
@@ -50,6 +50,9 @@ class WGANGPConfig(GANConfig):
                               f"({self.batch_size}), got {self.generator_batch}")
         if self.lr_decay_steps < 0:
             raise ConfigError(f"lr_decay_steps must be 0 or positive, got {self.lr_decay_steps}")
+        require(self, ("learning_rate", "adam_epsilon"), lambda v: v > 0, "positive")
+        require(self, ("beta1", "beta2"), lambda v: 0 <= v < 1, "in [0, 1)")
+        require(self, ("gp_weight",), lambda v: v >= 0, "0 or positive")
         return self
 
 

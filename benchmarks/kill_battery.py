@@ -4,16 +4,17 @@
     python benchmarks/kill_battery.py --families=gan/mnist --kills=3 --steps=30
 
 Per model family (zoo.faults.TOY_RUNS): an uninterrupted `zoo.train` run,
-then the same command SIGKILLed `--kills` times at random moments (uniform
-over the uninterrupted run's wall time, so start-up, training, checkpoint
-writes and the export are all hit) and at write points armed by zoo.faults,
-restarted until it exits 0. After every kill the work directory must hold
-nothing half-written (zoo.faults.check_workdir), and at the end every
-variable (networks, optimizers) must equal the uninterrupted run's, bit for
-bit. Then `zoo.baseline` killed at random moments and at its write keeps the
-stored file, and a two-worker run (zoo.launch) has a random worker killed
-`--peer_kills` times and is restarted to the uninterrupted multi-worker
-weights. Prints a table: kills, restarts, runs lost (must be 0).
+then the same command SIGKILLed `--kills` times, alternately at a random
+moment (uniform over the uninterrupted run's wall time, so start-up,
+training, checkpoint writes and the export are all hit) and at a random
+write point armed by zoo.faults, restarted after each kill. After every kill
+the work directory must hold nothing half-written (zoo.faults.check_workdir);
+every run that completes must end with every variable (networks, optimizers)
+equal to the uninterrupted run's, bit for bit, and the next kills start a
+fresh run. Then `zoo.baseline` killed at random moments and at its write
+keeps the stored file, and a two-worker run (zoo.launch) has a random worker
+killed `--peer_kills` times and is restarted to the uninterrupted
+multi-worker weights. Prints a table: kills, runs, runs lost (must be 0).
 """
 
 import zoo  # noqa: F401  (before TensorFlow: the zoo's process settings)

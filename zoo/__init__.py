@@ -14,3 +14,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 START_TIME = time.perf_counter()
 
 __version__ = "0.1.0"
+
+
+def load(name):
+    """The pretrained generator `name` ("model/config", e.g. "wgan_gp/8gaussians")
+    as a SavedModel, its files verified by sha256 first (zoo.pretrained)."""
+    from zoo import pretrained
+    return pretrained.load(name)

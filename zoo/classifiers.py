@@ -12,27 +12,16 @@ accuracy, training settings, the SavedModel's sha256). `load` verifies the
 hash before use.
 """
 
-import hashlib
 import json
 import os
 import sys
 
 import numpy as np
 
+from zoo.data.formats import directory_digest
+
 CLASSIFIER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "classifiers")
 EPOCHS, BATCH, LEARNING_RATE, SEED = 5, 128, 1e-3, 0
-
-
-def saved_model_sha256(directory):
-    """One sha256 over every file of a SavedModel directory (sorted paths and contents)."""
-    digest = hashlib.sha256()
-    for root, _, files in sorted(os.walk(directory)):
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            digest.update(os.path.relpath(path, directory).encode())
-            with open(path, "rb") as f:
-                digest.update(f.read())
-    return digest.hexdigest()
 
 
 def build(shape, classes=10):
@@ -82,7 +71,7 @@ def export(model, dataset, accuracy, epochs):
     record = dict(dataset=dataset, test_accuracy=accuracy, epochs=epochs, batch_size=BATCH,
                   learning_rate=LEARNING_RATE, seed=SEED, parameters=model.count_params(),
                   input="images in [0, 1], shape " + str(tuple(model.input_shape[1:])),
-                  sha256=saved_model_sha256(directory),
+                  sha256=directory_digest(directory),
                   command=f"python -m zoo.classifiers --dataset={dataset}")
     write_atomic(os.path.join(CLASSIFIER_DIR, f"{dataset}.json"), json.dumps(record, indent=2) + "\n")
     return record
@@ -98,7 +87,7 @@ def load(dataset):
     with open(os.path.join(CLASSIFIER_DIR, f"{dataset}.json")) as f:
         record = json.load(f)
     directory = os.path.join(CLASSIFIER_DIR, dataset)
-    digest = saved_model_sha256(directory)
+    digest = directory_digest(directory)
     if digest != record["sha256"]:
         raise ValueError(f"{directory} has sha256 {digest}, not the recorded {record['sha256']}; "
                          f"retrain it with {record['command']}")

@@ -260,6 +260,18 @@ class RunMonitor(keras.callbacks.Callback):
 
 # ---- export ----------------------------------------------------------------------------------
 
+def replace_directory(new, final):
+    """Puts the complete directory `new` at `final` (same file system): the
+    old one is renamed aside first and removed last; a crash in between
+    leaves `<final>.old`, which tidy_workdir restores."""
+    old = final + ".old"
+    shutil.rmtree(old, ignore_errors=True)  # left by a crash between the renames
+    if os.path.exists(final):
+        os.replace(final, old)
+    os.replace(new, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def export_generator(model, workdir):
     """Writes <workdir>/export (SavedModel) and <workdir>/samples.png. The
     SavedModel is written beside the old one and swapped in only when
@@ -269,12 +281,7 @@ def export_generator(model, workdir):
     try:
         module = model.serving_module()
         tf.saved_model.save(module, tmp, signatures=module.signatures())
-        old = final + ".old"
-        shutil.rmtree(old, ignore_errors=True)  # left by a crash between the renames
-        if os.path.exists(final):
-            os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_directory(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     save_png(sample_picture(model), os.path.join(workdir, "samples.png"))

@@ -40,6 +40,21 @@ def file_digest(path, algorithm="sha256"):
     return h.hexdigest()
 
 
+def directory_digest(directory):
+    """One sha256 over every file under `directory` (a SavedModel): relative
+    paths and contents, in sorted order, so a renamed, changed, added or
+    missing file changes it."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            digest.update(os.path.relpath(path, directory).encode())
+            with open(path, "rb") as f:
+                digest.update(f.read())
+    return digest.hexdigest()
+
+
 def digest_path(path):
     """Where write_npz records the sha256 of the file it wrote."""
     return path + ".sha256"

@@ -63,7 +63,7 @@ def family_row(name, rng):
         if code:
             sys.exit(out[-3000:])
         _, reference = faults.checkpoint_values(config, whole)
-        landed = runs = completed = lost = 0
+        landed = at_random = runs = completed = lost = 0
         while landed < FLAGS.kills:
             runs += 1
             point = delay = None
@@ -77,6 +77,7 @@ def family_row(name, rng):
                 sys.exit(f"after a kill ({point or f'{delay:.2f} s'}), exit {code}: {problems}\n"
                          + out[-3000:])
             landed += code == -9
+            at_random += code == -9 and point is None
             if code == 0 or landed == FLAGS.kills:
                 if code:  # finish the last sequence unkilled
                     runs += 1
@@ -88,7 +89,8 @@ def family_row(name, rng):
                 lost += int(step != FLAGS.steps or not same(values, reference))
                 shutil.rmtree(killed)
     return dict(what=f"zoo.train {name}", kills=landed, runs=runs, lost=lost,
-                note=f"{completed} completed runs compared; uninterrupted {span:.1f} s")
+                note=f"{at_random} at random moments, {landed - at_random} at armed points; "
+                     f"{completed} completed runs compared; uninterrupted {span:.1f} s")
 
 
 def digest(path):

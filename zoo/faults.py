@@ -154,7 +154,7 @@ def run(module, args, point=None, kill_after=None, started=None, env=None, timeo
                             stderr=subprocess.STDOUT, text=True, env=env)
     if kill_after is not None:
         deadline = time.time() + timeout_s
-        while proc.poll() is None and not (started and started()) and time.time() < deadline:
+        while started and proc.poll() is None and not started() and time.time() < deadline:
             time.sleep(0.05)
         time.sleep(kill_after)
         if proc.poll() is None:

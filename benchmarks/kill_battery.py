@@ -103,7 +103,6 @@ def baseline_row(rng):
         stored = os.path.join(tmp, "wgan_gp", "8gaussians.json")
         os.makedirs(os.path.dirname(stored))
         shutil.copy(baseline.baseline_path("wgan_gp", "8gaussians"), stored)
-        before = digest(stored)
         env = dict(os.environ, ZOO_BASELINE_DIR=tmp)
         args = ["--model=wgan_gp", "--dataset=8gaussians"]
         start = time.time()  # an uninterrupted run first: the span the kills are drawn in

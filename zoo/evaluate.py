@@ -23,20 +23,20 @@ import numpy as np
 N_PARZEN_VALIDATION = 1000  # Goodfellow et al.'s σ search: the first 1,000 validation images
 
 
-def evaluate(config, samples, data_dir=None, seed=0, inception_model=None):
+def evaluate(config, samples, data_dir=None, seed=0, inception_model=None, parzen=True):
     """{metric: value} of `samples` (N, ...) against as many test examples
-    (toys: fresh points of seed + 1), by zoo.metrics.suite; Parzen on the
-    first 1,000 validation and the whole test split."""
+    (toys: fresh points of seed + 1), by zoo.metrics.suite; Parzen (unless
+    `parzen` is False) on the first 1,000 validation and the whole test split."""
     from zoo import data
     from zoo.metrics import suite
     split = lambda name, n, **k: np.asarray(config.preprocess(
         data.real_split(config, name, n, data_dir, **k)))
     real = split("test", len(samples), seed=seed + 1)
-    parzen = None
-    if config.dataset in suite.PARZEN_DATASETS:
-        parzen = (split("validation", N_PARZEN_VALIDATION), split("test", 10 ** 6))
+    parzen_splits = None
+    if parzen and config.dataset in suite.PARZEN_DATASETS:
+        parzen_splits = (split("validation", N_PARZEN_VALIDATION), split("test", 10 ** 6))
     results = dict(samples=len(samples), real_examples=len(real))
-    results.update(suite.evaluate(config, samples, real, seed, parzen, inception_model))
+    results.update(suite.evaluate(config, samples, real, seed, parzen_splits, inception_model))
     return results
 
 

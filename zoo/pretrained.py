@@ -12,8 +12,8 @@ that `zoo.train` exports (plain `tf.saved_model.load` reads it; signatures
 `serving_default` z → images and `sample` n, seed → images, z; the config it
 was trained with in `config_json`), and `zoo/pretrained/<model>/<config>.json`,
 its record: sha256 of the directory, the command that made it, steps, wall
-time (summed over the invocations that trained it), hardware and versions. Shipping also writes the `trained` section of
-`baselines/<model>/<config>.json`: zoo.evaluate's metrics of the shipped
+time (summed over the invocations that trained it), hardware and versions.
+Shipping also writes the `trained` section of `baselines/<model>/<config>.json`: zoo.evaluate's metrics of the shipped
 generator on the fixed noise bank (EVALUATION_SAMPLES, EVALUATION_SEED), and
 of the same config's untrained generator on the same bank, which
 tests/test_pretrained.py checks the shipped files against.
@@ -60,26 +60,32 @@ def available():
 
 def record(name):
     """The shipped record of `name`; a UserError naming the shipped ones otherwise."""
-    if name not in available():
-        raise UserError(f"no pretrained generator {name!r}; available: "
-                        f"{', '.join(available()) or 'none'}")
+    names = available()
+    if name not in names:
+        raise UserError(f"no pretrained generator {name!r}; available: {', '.join(names) or 'none'}")
     with open(record_path(name)) as f:
         return json.load(f)
+
+
+def verified_dir(name):
+    """The directory of the shipped generator `name`, once its files match
+    the recorded sha256."""
+    from zoo.data.formats import directory_digest
+    entry = record(name)
+    directory = model_dir(name)
+    digest = directory_digest(directory) if os.path.isdir(directory) else "missing"
+    if digest != entry["sha256"]:
+        raise UserError(f"the files of pretrained generator {name} ({directory}) have sha256 "
+                        f"{digest}, not the recorded {entry['sha256']}; reinstall the zoo or "
+                        f"ship it again with: {entry['command']}")
+    return directory
 
 
 def load(name):
     """The shipped generator `name` ("model/config") as a loaded SavedModel,
     its files checked against the recorded sha256 before TensorFlow reads them."""
     import tensorflow as tf
-    from zoo.data.formats import directory_digest
-    expected = record(name)["sha256"]
-    directory = model_dir(name)
-    digest = directory_digest(directory) if os.path.isdir(directory) else "missing"
-    if digest != expected:
-        raise UserError(f"the files of pretrained generator {name} ({directory}) have sha256 "
-                        f"{digest}, not the recorded {expected}; reinstall the zoo or ship it "
-                        f"again with: {record(name)['command']}")
-    return tf.saved_model.load(directory)
+    return tf.saved_model.load(verified_dir(name))
 
 
 def config_of(generator):
@@ -88,33 +94,26 @@ def config_of(generator):
     return config_from_dict(json.loads(generator.config_json.numpy().decode()))
 
 
-def evaluate_generator(config, sample, data_dir=None):
-    """zoo.evaluate's metrics of `sample(n, seed)` on the fixed noise bank."""
+def evaluate_export(directory, data_dir=None):
+    """zoo.evaluate's metrics of the generator SavedModel in `directory` on
+    the fixed noise bank."""
     from zoo import evaluate
-    samples = sample(EVALUATION_SAMPLES, EVALUATION_SEED)
+    config, samples, _ = evaluate.samples_from_export(directory, EVALUATION_SAMPLES,
+                                                      EVALUATION_SEED)
     return evaluate.evaluate(config, samples, data_dir, EVALUATION_SEED)
 
 
-def evaluate_export(directory, data_dir=None):
-    """Metrics of the generator SavedModel in `directory`."""
-    import tensorflow as tf
-    generator = tf.saved_model.load(directory)
-    draw = lambda n, seed: generator.sample(n=tf.constant(n), seed=tf.constant(seed, tf.int64))[
-        "images"].numpy()
-    return evaluate_generator(config_of(generator), draw, data_dir)
-
-
 def evaluate_shipped(name, data_dir=None):
-    load(name)  # checks the files
-    return evaluate_export(model_dir(name), data_dir)
+    return evaluate_export(verified_dir(name), data_dir)
 
 
 def evaluate_untrained(config, data_dir=None):
     """The same metrics of `config`'s generator as initialised (step 0)."""
-    from zoo import training
+    from zoo import evaluate, training
     model = training.build(config)
     training.initialize(model, data_dir)
-    return evaluate_generator(config, lambda n, seed: model.sample(n, seed=seed).numpy(), data_dir)
+    samples = model.sample(EVALUATION_SAMPLES, seed=EVALUATION_SEED).numpy()
+    return evaluate.evaluate(config, samples, data_dir, EVALUATION_SEED)
 
 
 def add_wall_time(workdir, seconds):

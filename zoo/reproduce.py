@@ -90,34 +90,26 @@ ELSEWHERE = [
 
 
 def ours(name, data_dir=None):
-    """{metric: [value per bank]} of the shipped generator `name`, or None."""
+    """{metric: [value per bank]} of the shipped generator `name` (Parzen on
+    bank 0 only: the report gives its protocol's own error), or None."""
     import tensorflow as tf
-    from zoo import evaluate, pretrained
+    from zoo import evaluate, pretrained, training
     if name not in pretrained.available():
         return None
     generator = pretrained.load(name)
     config = pretrained.config_of(generator)
+    draw = lambda n, seed: generator.sample(n=tf.constant(n), seed=tf.constant(seed, tf.int64))[
+        "images"].numpy()
     values = {}
     for bank in range(BANKS):
-        samples = generator.sample(n=tf.constant(pretrained.EVALUATION_SAMPLES),
-                                   seed=tf.constant(bank, tf.int64))["images"].numpy()
-        for key, value in evaluate.evaluate(config, samples, data_dir, bank).items():
+        samples = draw(pretrained.EVALUATION_SAMPLES, bank)
+        for key, value in evaluate.evaluate(config, samples, data_dir, bank,
+                                            parzen=bank == 0).items():
             values.setdefault(key, []).append(value)
-        if bank == 0:
-            picture(name, config, generator)
+    os.makedirs(os.path.dirname(picture_path(name)), exist_ok=True)
+    training.save_png(training.picture(draw(training.picture_samples(config), 0), config),
+                      picture_path(name))
     return values
-
-
-def picture(name, config, generator):
-    """docs/reproduction/<model>-<config>.png: 64 samples, or 4,096 points of a toy."""
-    import tensorflow as tf
-    from zoo import data, training
-    n = 4096 if config.dataset in data.TOY_DATASETS else 64
-    samples = generator.sample(n=tf.constant(n), seed=tf.constant(0, tf.int64))["images"].numpy()
-    image = training.scatter_image(samples) if samples.ndim == 2 else training.image_grid(
-        samples, config.value_range)
-    os.makedirs(os.path.join(ROOT, "docs", "reproduction"), exist_ok=True)
-    training.save_png(image, picture_path(name))
 
 
 def picture_path(name):

@@ -193,13 +193,23 @@ def scatter_image(points, extent=3.0, size=128):
     return (255 * np.minimum(hist / max(hist.max() * 0.25, 1.0), 1.0)).astype(np.uint8)[..., None]
 
 
-def sample_picture(model, n=64):
-    """A uint8 picture of samples from the fixed noise bank of the run's seed."""
-    samples = model.sample(n if model.config.dataset not in data.TOY_DATASETS else 4096,
-                           seed=model.config.seed).numpy()
+def picture_samples(config):
+    """How many samples a picture shows: a grid of 64 images, or 4,096 toy points."""
+    return 4096 if config.dataset in data.TOY_DATASETS else 64
+
+
+def picture(samples, config):
+    """A uint8 picture of `picture_samples(config)` samples: a density image
+    of toy points, else an image grid."""
     if samples.ndim == 2:
         return scatter_image(samples)
-    return image_grid(samples, model.config.value_range)
+    return image_grid(samples, config.value_range)
+
+
+def sample_picture(model):
+    """A uint8 picture of samples from the fixed noise bank of the run's seed."""
+    config = model.config
+    return picture(model.sample(picture_samples(config), seed=config.seed).numpy(), config)
 
 
 def save_png(picture, path):

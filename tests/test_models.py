@@ -170,6 +170,33 @@ def test_wgan_generator_moves_only_when_its_critic_phase_ends():
     assert int(model.step) == 2 and int(model.g_optimizer.iterations) == 2
 
 
+def test_wgan_runs_no_generator_pass_inside_a_long_critic_phase():
+    # The generator step (forward, backward, update) runs on the call that ends
+    # a phase and on no other: counted inside the traced step, so a pass that
+    # ran and was thrown away would count too. The calls between log the last
+    # update's values.
+    model = compiled("wgan", "mnist", long_critic_iters=15, long_first=2)
+    passes = tf.Variable(0, dtype=tf.int64)
+    generator_step = model.generator_step
+
+    def counted(n, sub=0):
+        passes.assign_add(1)
+        return generator_step(n, sub)
+
+    model.generator_step = counted
+    step = tf.function(model.train_step)
+    real = tf.random.uniform([8, 5, 28, 28, 1], -1, 1, seed=4)
+    logs = []
+    for call in range(6):  # generator iterations 0 and 1: 15 critic updates = 3 calls each
+        logs.append({k: float(v) for k, v in step(real).items()})
+        assert int(passes) == (call + 1) // 3, call
+    assert int(model.g_optimizer.iterations) == 2 and int(model.d_optimizer.iterations) == 30
+    assert logs[0]["g_loss"] == logs[1]["g_loss"] == 0.0  # no update yet
+    assert logs[3]["g_loss"] == logs[4]["g_loss"] == logs[2]["g_loss"] != 0.0
+    assert logs[3]["g_grad_norm"] == logs[2]["g_grad_norm"] > 0.0
+    assert logs[5]["g_loss"] != logs[2]["g_loss"]
+
+
 def test_wgan_rmsprop_matches_torchs_default():
     opt, _ = wgan_lib.WGAN.make_optimizers(models.get("wgan", "mnist"))
     assert (float(opt.learning_rate), opt.rho) == (pytest.approx(5e-5), 0.99)

@@ -87,3 +87,14 @@ def test_the_bound_catches_a_loss_not_scaled_to_the_global_batch(name, tmp_path,
     r = update_gap(sgd_config(name, monkeypatch), tmp_path, mirrored)
     print(f"{name} with the wrong scaling: r = {r:.3g}")
     assert r > 10 * BOUND
+
+
+def test_a_wgan_critic_phase_spanning_calls_makes_the_update_of_one_device(tmp_path, mirrored,
+                                                                         monkeypatch):
+    """A phase of 2 calls: the first skips the generator step, the second runs
+    it. Under MirroredStrategy the skip is a cond in cross-replica context
+    (apply_gradients synchronises through merge_call); both branches must give
+    one device's update, and the generator must move exactly once."""
+    cfg = sgd_config("wgan/mnist", monkeypatch).replace(long_first=1, long_critic_iters=2)
+    assert cfg.critic_iters(0) // cfg.n_critic == 2
+    assert update_gap(cfg, tmp_path, mirrored) <= BOUND

@@ -180,14 +180,13 @@ class GAN(keras.Model):
         return dict(d_real=self.global_mean(tf.cast(real_out, tf.float32)),
                     d_fake=self.global_mean(tf.cast(fake_out, tf.float32)))
 
-    def generator_step(self, n, sub=0, when=None):
-        """One generator update on fresh noise down the config's generator
-        loss (applied only where `when` holds, if given)."""
+    def generator_step(self, n, sub=0):
+        """One generator update on fresh noise down the config's generator loss."""
         with tf.GradientTape() as tape:
             fake = self.generator(self.latent(n, GENERATOR_LATENT, sub), training=True)
             g_loss = self.g_loss_fn(self.critic(fake, training=True))
         g_grad_norm = self.minimize(self.g_optimizer, tape, g_loss,
-                                    self.generator.trainable_variables, when=when)
+                                    self.generator.trainable_variables)
         return dict(g_loss=g_loss, g_grad_norm=g_grad_norm)
 
     @staticmethod
@@ -197,17 +196,13 @@ class GAN(keras.Model):
             return tf.cast(optimizer.dynamic_scale, tf.float32)
         return tf.constant(1.0)
 
-    def minimize(self, optimizer, tape, loss, variables, when=None):
+    def minimize(self, optimizer, tape, loss, variables):
         """One update of `variables` down `loss`'s gradient (scaled and
-        unscaled around float16 when mixed precision is on), applied only
-        where the bool tensor `when` holds, if given; returns the gradient
-        norm share (see `gradient_norm`)."""
+        unscaled around float16 when mixed precision is on); returns the
+        gradient norm share (see `gradient_norm`)."""
         scale = self.loss_scale(optimizer)
         grads = tape.gradient(loss, variables, output_gradients=scale)  # = ∇(scale·loss)
-        if when is None:
-            optimizer.apply_gradients(zip(grads, variables))
-        else:
-            self.apply_where(optimizer, grads, variables, when)
+        optimizer.apply_gradients(zip(grads, variables))
         norm = self.gradient_norm(grads) / scale
         if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             # Inf/NaN gradients are expected while the loss scale settles; the
@@ -216,25 +211,37 @@ class GAN(keras.Model):
         return norm
 
     @staticmethod
-    def apply_where(optimizer, grads, variables, when):
-        """optimizer.apply_gradients where `when` (the same on every replica)
-        holds, else nothing: no step, no slot update. A strategy that
-        synchronises through merge_call cannot have that call inside a
-        replica-context cond, so the cond runs in cross-replica context, as
-        Keras's LossScaleOptimizer does it."""
-        def apply(grads):
-            optimizer.apply_gradients(zip(grads, variables))
+    def run_where(when, step, last):
+        """Runs `step()` (replica-context work returning a dict of log shares,
+        see `report`) only where the bool tensor `when`, the same on every
+        replica, holds: otherwise none of its passes run. Its logs are kept,
+        as global values, in `last` (a dict of float variables with
+        ONLY_FIRST_REPLICA aggregation); returns them as this replica's
+        shares, so a call that skipped the step logs its last run's values.
+        A strategy that synchronises through merge_call (apply_gradients does)
+        cannot have that call inside a replica-context cond, so there the cond
+        runs in cross-replica context, as Keras's LossScaleOptimizer does it."""
+        ctx = tf.distribute.get_replica_context()
+        replicas = ctx.num_replicas_in_sync if ctx else 1
+
+        def run():
+            logs = step()
+            if replicas > 1:
+                logs = tf.distribute.get_replica_context().all_reduce(
+                    tf.distribute.ReduceOp.SUM, logs)
+            for name, value in logs.items():
+                last[name].assign(tf.cast(value, last[name].dtype))
             return tf.no_op()
 
         if tf.__internal__.distribute.strategy_supports_no_merge_call():
-            tf.cond(when, lambda: apply(grads), tf.no_op)
-            return
-
-        def in_cross_replica(strategy, when, grads):
-            when = strategy.experimental_local_results(when)[0]
-            call = lambda: strategy.extended.call_for_each_replica(apply, args=(grads,))
-            tf.cond(when, lambda: call() and tf.no_op(), tf.no_op)
-        tf.distribute.get_replica_context().merge_call(in_cross_replica, args=(when, grads))
+            tf.cond(when, run, tf.no_op)
+        else:
+            def in_cross_replica(strategy, when):
+                when = strategy.experimental_local_results(when)[0]
+                call = lambda: strategy.extended.call_for_each_replica(run)
+                tf.cond(when, lambda: call() and tf.no_op(), tf.no_op)
+            ctx.merge_call(in_cross_replica, args=(when,))
+        return {name: var.read_value() / replicas for name, var in last.items()}
 
     @staticmethod
     def gradient_norm(grads):

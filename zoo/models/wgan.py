@@ -159,7 +159,8 @@ class WGAN(GAN):
     Diters(g) critic updates (each on a fresh real batch and fresh noise),
     then one generator update on fresh noise. A train_step call runs
     n_critic critic updates and, when that ends the phase, the generator
-    update: a long phase (100 critic updates) spans 20 calls."""
+    update: a long phase (100 critic updates) spans 20 calls, and only its
+    last runs the generator step (the others log its last values)."""
 
     architectures = ARCHITECTURES
 
@@ -171,13 +172,20 @@ class WGAN(GAN):
                                            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.phase_call = int_var("phase_call")
         self.calls = int_var("calls")
+        # The generator's logs at its last update: a call inside a long critic
+        # phase runs no generator pass and logs these.
+        self.last_generator_logs = {
+            name: tf.Variable(0.0, trainable=False, name=f"last_{name}",
+                              aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+            for name in ("g_loss", "g_grad_norm")}
 
     @property
     def real_batches_per_step(self):
         return self.config.n_critic
 
     def checkpoint_items(self):
-        return dict(super().checkpoint_items(), phase_call=self.phase_call, calls=self.calls)
+        return dict(super().checkpoint_items(), phase_call=self.phase_call, calls=self.calls,
+                    **{f"last_{name}": v for name, v in self.last_generator_logs.items()})
 
     @staticmethod
     def make_optimizers(cfg):
@@ -212,8 +220,10 @@ class WGAN(GAN):
         for i in range(cfg.n_critic):
             logs = self.critic_step(real[:, i], self.phase_call * cfg.n_critic + i)
         ends_phase = self.phase_call + 1 >= tf.cast(phase_calls, tf.int64)
-        # Computed on every call, applied only when the critic phase ends.
-        logs.update(self.generator_step(tf.shape(real)[0], when=ends_phase))
+        # The generator step (forward, backward, update) runs only when the
+        # critic phase ends: 1 call in 20 of a long phase.
+        logs.update(self.run_where(ends_phase, lambda: self.generator_step(tf.shape(real)[0]),
+                                   self.last_generator_logs))
         self.phase_call.assign(tf.where(ends_phase, tf.constant(0, tf.int64), self.phase_call + 1))
         self.step.assign_add(tf.cast(ends_phase, tf.int64))
         self.calls.assign_add(1)

@@ -268,10 +268,10 @@ class WGANGP(GAN):
         return dict(d_loss=d_loss, gradient_penalty=penalty, d_grad_norm=d_grad_norm,
                     **self.output_logs(real_out, fake_out))
 
-    def generator_step(self, n, sub=0, when=None):
+    def generator_step(self, n, sub=0):
         if self.config.generator_batch:  # a larger generator batch (gan_cifar_resnet.py: 2×)
             n = n * (self.config.generator_batch // self.config.batch_size)
-        return super().generator_step(n, sub, when)
+        return super().generator_step(n, sub)
 
     def train_step(self, real):
         # real: (batch, n_critic, ...): one fresh real batch per critic step.

@@ -173,7 +173,10 @@ class WGAN(GAN):
         self.phase_call = int_var("phase_call")
         self.calls = int_var("calls")
         # The generator's logs at its last update: a call inside a long critic
-        # phase runs no generator pass and logs these.
+        # phase runs no generator pass and logs these (to the progress bar only:
+        # TensorBoard is written on generator steps). Not checkpointed, so
+        # checkpoints keep their format; after a resume they read 0 until the
+        # phase ends.
         self.last_generator_logs = {
             name: tf.Variable(0.0, trainable=False, name=f"last_{name}",
                               aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
@@ -184,8 +187,7 @@ class WGAN(GAN):
         return self.config.n_critic
 
     def checkpoint_items(self):
-        return dict(super().checkpoint_items(), phase_call=self.phase_call, calls=self.calls,
-                    **{f"last_{name}": v for name, v in self.last_generator_logs.items()})
+        return dict(super().checkpoint_items(), phase_call=self.phase_call, calls=self.calls)
 
     @staticmethod
     def make_optimizers(cfg):

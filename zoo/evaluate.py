@@ -80,10 +80,14 @@ def samples_from_export(export, n, seed):
         reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
         raise UserError(f"--export {export} is not a SavedModel of the zoo ({reason}); pass the "
                         "export/ directory of a zoo run") from None
-    config = config_from_dict(stored)
-    out = module.sample(n=tf.constant(n), seed=tf.constant(seed, tf.int64))
-    return config, out["images"].numpy(), os.path.join(os.path.dirname(os.path.abspath(export)),
-                                                       "evaluation.json")
+    return config_from_dict(stored), export_samples(module, n, seed), os.path.join(
+        os.path.dirname(os.path.abspath(export)), "evaluation.json")
+
+
+def export_samples(module, n, seed):
+    """n images of a loaded zoo SavedModel from its noise bank `seed`."""
+    import tensorflow as tf
+    return module.sample(n=tf.constant(n), seed=tf.constant(seed, tf.int64))["images"].numpy()
 
 
 def main(argv):

@@ -13,10 +13,11 @@ that `zoo.train` exports (plain `tf.saved_model.load` reads it; signatures
 was trained with in `config_json`), and `zoo/pretrained/<model>/<config>.json`,
 its record: sha256 of the directory, the command that made it, steps, wall
 time (summed over the invocations that trained it), hardware and versions.
-Shipping also writes the `trained` section of `baselines/<model>/<config>.json`: zoo.evaluate's metrics of the shipped
-generator on the fixed noise bank (EVALUATION_SAMPLES, EVALUATION_SEED), and
-of the same config's untrained generator on the same bank, which
-tests/test_pretrained.py checks the shipped files against.
+Shipping also writes the `trained` section of `baselines/<model>/<config>.json`:
+zoo.evaluate's metrics of the shipped generator on the fixed noise bank
+(EVALUATION_SAMPLES, EVALUATION_SEED), and of the same config's untrained
+generator on the same bank, which tests/test_pretrained.py checks the shipped
+files against.
 
 Weights are stored as float32, uncompressed: float16 would change the
 samples and so every stored number, and the SavedModel loads with plain

@@ -92,14 +92,12 @@ ELSEWHERE = [
 def ours(name, data_dir=None):
     """{metric: [value per bank]} of the shipped generator `name` (Parzen on
     bank 0 only: the report gives its protocol's own error), or None."""
-    import tensorflow as tf
     from zoo import evaluate, pretrained, training
     if name not in pretrained.available():
         return None
     generator = pretrained.load(name)
     config = pretrained.config_of(generator)
-    draw = lambda n, seed: generator.sample(n=tf.constant(n), seed=tf.constant(seed, tf.int64))[
-        "images"].numpy()
+    draw = lambda n, seed: evaluate.export_samples(generator, n, seed)
     values = {}
     for bank in range(BANKS):
         samples = draw(pretrained.EVALUATION_SAMPLES, bank)

@@ -40,9 +40,18 @@ def test_dcgan_layer_plan_and_parameter_counts():
     assert (g_expected, d_expected) == (4_512_323, 4_309_505)
     assert (trainable(g.generator), trainable(g.critic)) == (g_expected, d_expected)
     assert g.generator.output_shape == (None, 32, 32, 3) and g.critic.output_shape == (None, 1)
-    mnist = models.create("dcgan", "mnist")  # 28 → 14 → 7 → 4 → 2, and back up
-    assert [l.output.shape[1] for l in mnist.generator.layers if "conv2d_transpose" in l.name] \
+    deep = models.create("dcgan", "mnist", depth=4)  # 28 → 14 → 7 → 4 → 2, and back up
+    assert [l.output.shape[1] for l in deep.generator.layers if "conv2d_transpose" in l.name] \
         == [4, 7, 14, 28]
+    # The MNIST configs' two stride-2 layers (a named deviation): z → 7·7·128 → 14·14·64 → 28·28·1;
+    # D 1 → 64 (bias) → 128 (BN), linear 7·7·128 → 1.
+    mnist = models.create("dcgan", "mnist")
+    assert [l.output.shape[1] for l in mnist.generator.layers if "conv2d_transpose" in l.name] \
+        == [14, 28]
+    assert trainable(mnist.generator) == 100 * 49 * 128 + bn(128) + conv(5, 128, 64, False) \
+        + bn(64) + conv(5, 64, 1)
+    assert trainable(mnist.critic) == conv(5, 1, 64) + conv(5, 64, 128, False) + bn(128) \
+        + 49 * 128 + 1
     out = mnist.generator(tf.random.uniform([4, 100], -1, 1))
     assert -1.0 <= float(tf.reduce_min(out)) and float(tf.reduce_max(out)) <= 1.0  # tanh
 
@@ -54,6 +63,26 @@ def test_dcgan_initialisation_is_normal_0_02():
     # are 90 and 25 of them. Glorot's std here (0.0102) is 49% off.
     assert kernel.mean() == pytest.approx(0.0, abs=1e-3)
     assert kernel.std() == pytest.approx(0.02, rel=0.01)
+
+
+@pytest.mark.parametrize("name,overrides", [pytest.param(n, {}, id=n) for n in models.list_configs()]
+                         + [pytest.param("wgan/mnist", dict(arch="mlp"), id="wgan/mnist-mlp")])
+def test_every_weight_tensor_draws_its_own_random_values(name, overrides):
+    # A Keras 3 initializer fixes its seed when made: one initializer shared
+    # by several layers fills each from the same stream, so their flattened
+    # values start alike (scaled, for different bounds). Seen in dcgan and
+    # wgan before each layer got its own. Independent draws of n >= 64 values
+    # have |corr| <= 0.9 except with probability ~1e-12 (0.9·√n >= 7.2σ); a
+    # shared stream gives 1 (the draws are CPU-independent: no tolerance issue).
+    model = models.create(*name.split("/"), **overrides)
+    tensors = [(v.path, np.ravel(v.numpy())) for net in (model.generator, model.critic)
+               for v in net.weights]
+    tensors = [(p, t) for p, t in tensors if t.size >= 64 and np.ptp(t) > 0]  # not constant
+    assert len(tensors) >= 2
+    for i, (p, a) in enumerate(tensors):
+        for q, b in tensors[i + 1:]:
+            n = min(a.size, b.size, 4096)
+            assert abs(np.corrcoef(a[:n], b[:n])[0, 1]) < 0.9, (p, q)
 
 
 def compiled(name, dataset, **overrides):

@@ -9,7 +9,9 @@ with β1 0.5, z ~ U(−1, 1). The layer plan is the authors'-era TensorFlow code
 (carpedm20/DCGAN-tensorflow `model.py`): G projects z to an (H/16)×(W/16)×8g
 map and doubles the size four times (8g, 4g, 2g, g channels, then the image);
 D mirrors it with four 5×5 stride-2 convolutions (d, 2d, 4d, 8d) and a
-linear output. Odd sizes (28 → 14 → 7 → 4 → 2) round up, as TF's 'SAME'.
+linear output. `depth` sets the number of stride-2 layers (4: that plan; the
+28×28 configs use 2, a deviation named there). Odd sizes round up, as TF's
+'SAME' (28 → 14 → 7 → 4 → 2).
 Layers followed by BatchNorm have no bias (BatchNorm's offset is one), as in
 the authors' Newmu/dcgan_code; carpedm20 adds biases that BatchNorm cancels.
 """
@@ -32,6 +34,7 @@ class DCGANConfig(GANConfig):
     gf_dim: int = 64              # carpedm20 model.py gf_dim: G's last hidden layer's channels
     df_dim: int = 64              # carpedm20 df_dim: D's first layer's channels
     kernel: int = 5               # carpedm20 ops.py conv2d / deconv2d k_h = k_w = 5
+    depth: int = 4                # carpedm20 model.py: four stride-2 layers in G and in D
     init_std: float = 0.02        # paper §4: all weights N(0, 0.02)
     learning_rate: float = 2e-4   # paper §4
     beta1: float = 0.5            # paper §4 (0.9 "resulted in training oscillation")
@@ -48,7 +51,7 @@ class DCGANConfig(GANConfig):
         super().check()
         if len(data.example_shape(self.dataset)) != 3:
             raise ConfigError(f"dcgan needs an image dataset, not {self.dataset!r}")
-        for name in ("gf_dim", "df_dim", "kernel", "generator_updates"):
+        for name in ("gf_dim", "df_dim", "kernel", "depth", "generator_updates"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
         require(self, ("learning_rate", "adam_epsilon"), lambda v: v > 0, "positive")
@@ -58,36 +61,37 @@ class DCGANConfig(GANConfig):
 
 def generator(cfg):
     h, w, c = data.example_shape(cfg.dataset)  # square images: h == w
-    hs = halvings(h, 4)
-    init = normal(cfg.init_std)
+    sizes = halvings(h, cfg.depth)[::-1]  # depth 4 at 28: 2, 4, 7, 14, 28
+    channels = [cfg.gf_dim * 2 ** i for i in reversed(range(cfg.depth))]  # 8g, 4g, 2g, g
+    init = lambda: normal(cfg.init_std)  # a fresh initializer per layer (see layers.normal)
     bn = lambda: batch_norm(cfg.bn_momentum, cfg.bn_epsilon)
     layers = [keras.Input((cfg.latent_dim,)),
               # "project and reshape" (paper Fig. 1): a linear map, not a hidden FC layer
-              keras.layers.Dense(hs[4] * hs[4] * cfg.gf_dim * 8, kernel_initializer=init,
+              keras.layers.Dense(sizes[0] * sizes[0] * channels[0], kernel_initializer=init(),
                                  use_bias=False),
-              keras.layers.Reshape((hs[4], hs[4], cfg.gf_dim * 8)), bn(), keras.layers.ReLU()]
-    for i, mult in zip((3, 2, 1), (4, 2, 1)):
-        layers += [same_size_deconv(cfg.gf_dim * mult, cfg.kernel, hs[i + 1], hs[i],
-                                    kernel_initializer=init, use_bias=False),
+              keras.layers.Reshape((sizes[0], sizes[0], channels[0])), bn(), keras.layers.ReLU()]
+    for i in range(1, cfg.depth):
+        layers += [same_size_deconv(channels[i], cfg.kernel, sizes[i - 1], sizes[i],
+                                    kernel_initializer=init(), use_bias=False),
                    bn(), keras.layers.ReLU()]
-    layers += [same_size_deconv(c, cfg.kernel, hs[1], hs[0], kernel_initializer=init),
+    layers += [same_size_deconv(c, cfg.kernel, sizes[-2], sizes[-1], kernel_initializer=init()),
                keras.layers.Activation("tanh", dtype="float32")]  # no BN at G's output (§3)
     return keras.Sequential(layers, name="generator")
 
 
 def discriminator(cfg):
     h, w, c = data.example_shape(cfg.dataset)
-    init = normal(cfg.init_std)
+    init = lambda: normal(cfg.init_std)
     layers = [keras.Input((h, w, c))]
-    for i, mult in enumerate((1, 2, 4, 8)):
-        layers.append(keras.layers.Conv2D(cfg.df_dim * mult, cfg.kernel, strides=2,
-                                          padding="same", kernel_initializer=init,
+    for i in range(cfg.depth):  # d, 2d, 4d, 8d channels at depth 4
+        layers.append(keras.layers.Conv2D(cfg.df_dim * 2 ** i, cfg.kernel, strides=2,
+                                          padding="same", kernel_initializer=init(),
                                           use_bias=i == 0))
         if i:  # no BN at D's input layer (§3)
             layers.append(batch_norm(cfg.bn_momentum, cfg.bn_epsilon))
         layers.append(leaky_relu(cfg.leak))
     layers += [keras.layers.Flatten(),
-               keras.layers.Dense(1, kernel_initializer=init, dtype="float32")]  # logit of D
+               keras.layers.Dense(1, kernel_initializer=init(), dtype="float32")]  # logit of D
     return keras.Sequential(layers, name="discriminator")
 
 

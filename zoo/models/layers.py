@@ -87,6 +87,9 @@ def batch_norm(momentum, epsilon, gamma_init="ones", **kwargs):
 
 
 def normal(std, mean=0.0):
+    """A new N(mean, std²) initializer. Make one per weight tensor: a Keras 3
+    initializer fixes its seed when made, so every tensor it fills starts
+    from the same random stream (equal values in flattened order)."""
     return keras.initializers.RandomNormal(mean, std)
 
 

@@ -83,19 +83,19 @@ def dcgan_generator(cfg):
     h, _, c = data.example_shape(cfg.dataset)
     start, n = pyramid(h)
     channels = cfg.ngf // 2 * 2 ** n  # the code: cngf doubles once per halving from ngf/2
-    init, bn = normal(cfg.init_std), lambda: batch_norm(cfg.bn_momentum, cfg.bn_epsilon,
-                                                          gamma_init=normal(cfg.init_std, 1.0))
+    init = lambda: normal(cfg.init_std)  # a fresh initializer per layer (see layers.normal)
+    bn = lambda: batch_norm(cfg.bn_momentum, cfg.bn_epsilon, gamma_init=normal(cfg.init_std, 1.0))
     layers = [keras.Input((cfg.latent_dim,)), keras.layers.Reshape((1, 1, cfg.latent_dim)),
               # ConvTranspose2d(nz, cngf, 4, 1, 0): 1×1 → start×start
               keras.layers.Conv2DTranspose(channels, start, use_bias=False,
-                                           kernel_initializer=init), bn(), keras.layers.ReLU()]
+                                           kernel_initializer=init()), bn(), keras.layers.ReLU()]
     for _ in range(n - 1):  # ConvTranspose2d(cngf, cngf/2, 4, 2, 1): doubles the size
         channels //= 2
         layers += [keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
-                                                use_bias=False, kernel_initializer=init),
+                                                use_bias=False, kernel_initializer=init()),
                    bn(), keras.layers.ReLU()]
     layers += [keras.layers.Conv2DTranspose(c, 4, strides=2, padding="same", use_bias=False,
-                                            kernel_initializer=init),
+                                            kernel_initializer=init()),
                keras.layers.Activation("tanh", dtype="float32")]
     return keras.Sequential(layers, name="generator")
 
@@ -104,9 +104,9 @@ def dcgan_critic(cfg):
     h, w, c = data.example_shape(cfg.dataset)
     start, n = pyramid(h)
     clip = Clip(cfg.clip_value)
-    init = normal(cfg.init_std)
+    init = lambda: normal(cfg.init_std)
     conv = lambda ch, k, s, pad: keras.layers.Conv2D(ch, k, strides=s, padding=pad, use_bias=False,
-                                                     kernel_initializer=init, kernel_constraint=clip)
+                                                     kernel_initializer=init(), kernel_constraint=clip)
     layers = [keras.Input((h, w, c)), conv(cfg.ndf, 4, 2, "same"), leaky_relu(0.2)]
     channels = cfg.ndf
     for _ in range(n - 1):  # Conv2d(cndf, 2·cndf, 4, 2, 1), BN, LeakyReLU(0.2)
@@ -115,7 +115,7 @@ def dcgan_critic(cfg):
                    batch_norm(cfg.bn_momentum, cfg.bn_epsilon, gamma_init=normal(cfg.init_std, 1.0),
                               gamma_constraint=clip, beta_constraint=clip),
                    leaky_relu(0.2)]
-    layers += [keras.layers.Conv2D(1, start, use_bias=False, kernel_initializer=init,
+    layers += [keras.layers.Conv2D(1, start, use_bias=False, kernel_initializer=init(),
                                    kernel_constraint=clip, dtype="float32"),  # start×start → 1
                keras.layers.Flatten(dtype="float32")]
     return keras.Sequential(layers, name="critic")
@@ -128,9 +128,9 @@ def mlp(cfg, n_in, n_out, name, clip=None):
     widths = [cfg.mlp_units] * cfg.mlp_layers + [n_out]
     for i, units in enumerate(widths):
         bound = 1.0 / np.sqrt(fan_in)
-        init = keras.initializers.RandomUniform(-bound, bound)
+        init = lambda: keras.initializers.RandomUniform(-bound, bound)  # one per tensor
         last = i == len(widths) - 1  # the output layer: linear, float32
-        layers.append(keras.layers.Dense(units, kernel_initializer=init, bias_initializer=init,
+        layers.append(keras.layers.Dense(units, kernel_initializer=init(), bias_initializer=init(),
                                          kernel_constraint=clip, bias_constraint=clip,
                                          dtype="float32" if last else None))
         if not last:

@@ -52,6 +52,10 @@ OURS = [
     Row("DCGAN (Radford et al. 2015)", "MNIST classifier Fréchet distance", "—",
         "dcgan/mnist", "classifier_frechet_distance"),
     Row("DCGAN", "MNIST classifier score", "—", "dcgan/mnist", "classifier_score"),
+    Row("DCGAN", "Fashion-MNIST classifier Fréchet distance", "—",
+        "dcgan/fashion_mnist", "classifier_frechet_distance"),
+    Row("DCGAN", "Fashion-MNIST classifier score", "—", "dcgan/fashion_mnist",
+        "classifier_score"),
     Row("WGAN (Arjovsky et al. 2017)", "MNIST classifier Fréchet distance", "—",
         "wgan/mnist", "classifier_frechet_distance"),
     Row("WGAN", "MNIST classifier score", "—", "wgan/mnist", "classifier_score"),
@@ -210,7 +214,9 @@ def report(data_dir=None, measure=True):
         lines.append(f"| {row.source} | {row.what} | {row.paper} | {row.name} | {row.needs} | "
                      f"{command} | {estimate} |")
     lines += ["", "## Samples", ""]
-    for name in sorted(cache):
+    for name in pretrained.available():  # every shipped model, with a row or not
+        if name not in cache:
+            cache[name] = ours(name, data_dir)  # draws its picture
         if cache[name] is not None:
             rel = os.path.relpath(picture_path(name), ROOT)
             lines += [f"**{name}** ({pretrained.record(name)['steps']:,} steps)", "",

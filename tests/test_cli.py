@@ -69,7 +69,7 @@ def evaluate(*args, timeout=300):
 
 def test_evaluate_repeats_exactly_from_a_workdir_or_its_export(tmp_path):
     workdir = tmp_path / "run"
-    ok = train("--dataset=8gaussians", "--steps=2", f"--workdir={workdir}")
+    ok = train("--dataset=8gaussians", "--steps=2", "--keep_every=1", f"--workdir={workdir}")
     assert ok.returncode == 0, ok.stderr[-2000:]
     first = evaluate(f"--workdir={workdir}", "--samples=500")
     assert first.returncode == 0, first.stderr[-2000:]
@@ -81,6 +81,14 @@ def test_evaluate_repeats_exactly_from_a_workdir_or_its_export(tmp_path):
     exported = evaluate(f"--export={workdir / 'export'}", "--samples=500")
     assert exported.returncode == 0, exported.stderr[-2000:]
     assert json.loads((workdir / "evaluation.json").read_text()) == results
+    by_step = evaluate(f"--workdir={workdir}", "--step=1", "--samples=500")
+    assert by_step.returncode == 0, by_step.stderr[-2000:]
+    step1 = json.loads((workdir / "evaluation-step1.json").read_text())
+    assert step1.keys() == results.keys() and step1 != results
+    missing = evaluate(f"--workdir={workdir}", "--step=5", "--samples=500")
+    assert missing.returncode == 2
+    assert error_line(missing).endswith("no checkpoint of step 5 (it has: 1, 2); pick one of "
+                                        "those, or train with --keep_every")
     del again
 
 

@@ -206,3 +206,25 @@ def test_an_unwritable_workdir_is_refused(tmp_path):
 def test_an_uneven_split_over_replicas_is_refused(tmp_path, mirrored):
     with pytest.raises(training.UsageError, match="does not split evenly"):
         run(config(batch_size=63), tmp_path, strategy=mirrored)
+
+
+def test_interval_checkpoints_are_kept_and_restore_by_step(tmp_path):
+    # keep_every=3 over 7 steps keeps 3 and 6 in checkpoints/kept/ while the
+    # newest three (checkpoint_every=1: 5, 6, 7) rotate; evaluation restores
+    # any of them by step with the weights that step had.
+    at_three, _ = run(config(steps=3, checkpoint_every=1), tmp_path / "short")
+    model, _ = run(config(steps=7, checkpoint_every=1), tmp_path / "long", keep_every=3)
+    checkpoints = tmp_path / "long" / "checkpoints"
+    kept = sorted(p.name for p in (checkpoints / training.KEPT_DIR).glob("*.index"))
+    assert kept == ["ckpt-3.index", "ckpt-6.index"]
+    assert sorted(training.checkpoint_steps(str(checkpoints))) == [3, 5, 6, 7]
+    again = training.build(config(steps=7))
+    manager = training.checkpoint_manager(again, str(checkpoints))
+    assert training.restore(manager, step=3).endswith(os.path.join(training.KEPT_DIR, "ckpt-3"))
+    assert int(again.step) == 3
+    for x, y in zip(weights(at_three), weights(again)):
+        np.testing.assert_array_equal(x, y)
+    with pytest.raises(training.UsageError, match=r"no checkpoint of step 4 \(it has: 3, 5, 6, 7\)"):
+        training.restore(manager, step=4)
+    resumed, _ = run(config(steps=9, checkpoint_every=1), tmp_path / "long", keep_every=3)
+    assert int(resumed.step) == 9 and 9 in training.checkpoint_steps(str(checkpoints / training.KEPT_DIR))

@@ -1,5 +1,7 @@
 """Evaluates a trained generator: `python -m zoo.evaluate --workdir=DIR`
-(its newest checkpoint) or `--export=DIR` (a SavedModel written by the zoo).
+(its newest checkpoint, or `--step=N`: the checkpoint of generator step N,
+among the newest three or those kept by `zoo.train --keep_every`) or
+`--export=DIR` (a SavedModel written by the zoo).
 
 Samples come from a fixed noise bank (`--seed`), so every number repeats
 exactly. The metrics are zoo.metrics.suite's (the same definitions as the
@@ -40,7 +42,7 @@ def evaluate(config, samples, data_dir=None, seed=0, inception_model=None, parze
     return results
 
 
-def samples_from_workdir(workdir, n, seed):
+def samples_from_workdir(workdir, n, seed, step=None):
     from zoo import training
     stored = training.stored_config(workdir)
     if stored is None:
@@ -49,7 +51,7 @@ def samples_from_workdir(workdir, n, seed):
     config = config_from_dict(stored)
     model = training.build(config)
     manager = training.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
-    path = training.restore(manager)
+    path = training.restore(manager, step)
     if not path:
         raise training.UsageError(f"{workdir} holds no checkpoint; train first")
     step = int(model.step.numpy())
@@ -99,9 +101,12 @@ def main(argv):
     from zoo.training import write_atomic
     if bool(FLAGS.workdir) == bool(FLAGS.export):
         return report("give exactly one of --workdir or --export")
+    if FLAGS.step is not None and not FLAGS.workdir:
+        return report("--step picks a checkpoint of a --workdir; an --export has one generator")
     try:
         if FLAGS.workdir:
-            config, samples, out = samples_from_workdir(FLAGS.workdir, FLAGS.samples, FLAGS.seed)
+            config, samples, out = samples_from_workdir(FLAGS.workdir, FLAGS.samples, FLAGS.seed,
+                                                        FLAGS.step)
         else:
             config, samples, out = samples_from_export(FLAGS.export, FLAGS.samples, FLAGS.seed)
         inception_model = None
@@ -125,6 +130,8 @@ def main(argv):
 if __name__ == "__main__":
     from absl import app, flags
     flags.DEFINE_string("workdir", None, "A run directory: evaluates its newest checkpoint.")
+    flags.DEFINE_integer("step", None, "With --workdir: the checkpoint of this generator step "
+                         "(default: the newest).", lower_bound=0)
     flags.DEFINE_string("export", None, "A SavedModel exported by the zoo (instead of --workdir).")
     flags.DEFINE_integer("samples", 10000, "Generator samples (Goodfellow et al.'s Parzen: 10,000).",
                          lower_bound=1)

@@ -22,6 +22,8 @@ flags.DEFINE_integer("steps", None, "Generator steps to train to (config default
 flags.DEFINE_integer("batch_size", None, "Global batch size (config default if unset).")
 flags.DEFINE_integer("seed", None, "Seed of weights, data order and in-step noise.")
 flags.DEFINE_multi_string("set", [], "Override a config value: --set gp_weight=5 (repeatable).")
+flags.DEFINE_integer("keep_every", 0, "Also keep the checkpoint of every N-th step in "
+                     "<workdir>/checkpoints/kept/ (0: only the newest 3).", lower_bound=0)
 flags.DEFINE_string("strategy", "default", "default | mirrored | multi_worker | tpu.")
 flags.DEFINE_integer("cpu_replicas", 2, "Logical CPU replicas for --strategy=mirrored without GPUs.")
 flags.DEFINE_string("tpu", None, "TPU address for --strategy=tpu.")
@@ -82,7 +84,8 @@ def main(argv):
         name = FLAGS.dataset or default_config_name(FLAGS.model)
         workdir = FLAGS.workdir or os.path.join("runs", f"{config.model}-{name}")
         strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas, FLAGS.tpu)
-        training.train(config, workdir, strategy, FLAGS.data_dir, FLAGS.jit_compile)
+        training.train(config, workdir, strategy, FLAGS.data_dir, FLAGS.jit_compile,
+                       keep_every=FLAGS.keep_every)
         if not distribute.is_chief(strategy):
             return 0  # the chief reports, and exports
     except errors.UserError as e:

@@ -141,16 +141,49 @@ def train_dataset(model, data_dir=None):
 
 # ---- checkpoints -----------------------------------------------------------------
 
+KEPT_DIR = "kept"  # checkpoints/kept/: the interval checkpoints, never swept
+
+
 def checkpoint_manager(model, directory):
     ckpt = tf.train.Checkpoint(**model.checkpoint_items())
     return tf.train.CheckpointManager(ckpt, directory, max_to_keep=3)
 
 
-def restore(manager):
-    """Restores the newest checkpoint whose files exist, if any; returns its
-    path. (A deleted newest checkpoint thus falls back to the one before.)"""
-    present = [p for p in manager.checkpoints if os.path.exists(p + ".index")]
-    path = present[-1] if present else None
+def kept_manager(manager):
+    """The manager of checkpoints kept at fixed intervals (`keep_every`) beside
+    the newest three: same checkpoint object, its own directory, none deleted."""
+    return tf.train.CheckpointManager(manager.checkpoint, os.path.join(manager.directory, KEPT_DIR),
+                                      max_to_keep=None)
+
+
+def checkpoint_steps(directory):
+    """{step: path} of every checkpoint under `directory` (a workdir's
+    checkpoints/) whose files exist: the newest few and the kept ones."""
+    found = {}
+    for folder in (directory, os.path.join(directory, KEPT_DIR)):
+        state = tf.train.get_checkpoint_state(folder) if os.path.isdir(folder) else None
+        for path in state.all_model_checkpoint_paths if state else ():
+            path = path if os.path.isabs(path) else os.path.join(folder, path)
+            step = path.rsplit("-", 1)[-1]
+            if step.isdigit() and os.path.exists(path + ".index"):
+                found.setdefault(int(step), path)
+    return dict(sorted(found.items()))
+
+
+def restore(manager, step=None):
+    """Restores the newest checkpoint whose files exist, if any, or the one of
+    generator step `step` (kept or among the newest); returns its path.
+    (A deleted newest checkpoint thus falls back to the one before.)"""
+    if step is None:
+        present = [p for p in manager.checkpoints if os.path.exists(p + ".index")]
+        path = present[-1] if present else None
+    else:
+        steps = checkpoint_steps(manager.directory)
+        if step not in steps:
+            have = ", ".join(map(str, steps)) or "none"
+            raise UsageError(f"{manager.directory} has no checkpoint of step {step} (it has: "
+                             f"{have}); pick one of those, or train with --keep_every")
+        path = steps[step]
     if path:
         try:
             manager.checkpoint.restore(path).assert_existing_objects_matched()
@@ -223,12 +256,15 @@ class RunMonitor(keras.callbacks.Callback):
     it. Every `log_every` steps: TensorBoard scalars; every `image_every`: a
     sample grid; every `checkpoint_every` (and at the end): a checkpoint."""
 
-    def __init__(self, manager, writer, config, write_images=True):
+    def __init__(self, manager, writer, config, write_images=True, keep_every=0):
         super().__init__()
         self.manager, self.writer, self.config = manager, writer, config
         self.write_images = write_images
+        self.keep_every = keep_every
+        self.keeper = kept_manager(manager) if keep_every else None
         self.diverged = None
         self.saved_step = None
+        self.kept_step = None
         self.seen_step = None
 
     def on_train_batch_end(self, batch, logs=None):
@@ -250,8 +286,11 @@ class RunMonitor(keras.callbacks.Callback):
         if self.write_images and step % cfg.image_every == 0:
             with self.writer.as_default(step=step):
                 tf.summary.image("samples", sample_picture(self.model)[None])
-        if step % cfg.checkpoint_every == 0:
+        if step % cfg.checkpoint_every == 0 or self.keeps(step):
             self.save(step)
+
+    def keeps(self, step):
+        return bool(self.keep_every) and step % self.keep_every == 0
 
     def save(self, step):
         if not weights_finite(self.model):
@@ -261,6 +300,9 @@ class RunMonitor(keras.callbacks.Callback):
         if step != self.saved_step:
             self.manager.save(checkpoint_number=step)
             self.saved_step = step
+        if self.keeps(step) and step != self.kept_step:
+            self.keeper.save(checkpoint_number=step)
+            self.kept_step = step
 
     def on_train_end(self, logs=None):
         if self.diverged is None:
@@ -346,9 +388,11 @@ def _fit(model, dataset, steps, monitor, verbose):
 
 
 def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verbose=1,
-          export=True):
+          export=True, keep_every=0):
     """Trains `config` in `workdir`, resuming from its latest checkpoint, and
-    exports the generator. Returns (model, logs of the last step)."""
+    exports the generator. Returns (model, logs of the last step).
+    `keep_every` > 0 also keeps the checkpoint of every keep_every-th step in
+    checkpoints/kept/ (never deleted), for evaluating a long run's curve."""
     try:
         config = config.check()
     except ConfigError as e:
@@ -357,6 +401,8 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     if config.batch_size % strategy.num_replicas_in_sync:
         raise UsageError(f"batch_size {config.batch_size} does not split evenly over "
                          f"{strategy.num_replicas_in_sync} replicas; use a multiple of it")
+    if keep_every < 0:
+        raise UsageError(f"keep_every must be 0 (off) or a positive number of steps, got {keep_every}")
     if jit_compile:
         # Keras turns XLA off when op determinism is on, so XLA runs go without
         # it: same seed, close but not bit-identical weights.
@@ -390,7 +436,9 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     monitor = None
     try:
         if calls:
-            monitor = RunMonitor(manager, writer, config, write_images=chief)
+            # Every worker keeps too (a multi-worker save needs them all).
+            monitor = RunMonitor(manager, writer, config, write_images=chief,
+                                 keep_every=keep_every)
             history = _fit(model, dataset, calls, monitor, verbose)
             logs = {k: float(np.mean(v[-1])) for k, v in history.history.items()}
     finally:

@@ -49,17 +49,22 @@ def test_a_short_run_then_a_mismatched_rerun(tmp_path):
     assert sorted(p.name for p in (workdir / "checkpoints").iterdir()) == checkpoints
 
 
-def test_print_config_shows_every_config_and_its_values():
+def test_print_config_shows_the_chosen_config_and_list_configs_all():
     from zoo import models
-    result = train("--print_config")
-    assert result.returncode == 0, result.stderr[-2000:]
-    for name in models.list_configs():
-        assert f"# {name}" in result.stdout
-    assert '"gp_weight": 10.0' in result.stdout and '"n_critic": 5' in result.stdout
-    assert '"clip_value": 0.01' in result.stdout and '"d_pieces": 5' in result.stdout
+    default = train("--print_config")  # the default model's default config
+    assert default.returncode == 0, default.stderr[-2000:]
+    values = json.loads(default.stdout)
+    assert values == json.loads(models.get("wgan_gp", "mnist").to_json())
+    assert values["gp_weight"] == 10.0 and values["n_critic"] == 5
     one = train("--model=gan", "--dataset=mnist", "--print_config")
-    assert one.stdout.startswith("# gan/mnist\n") and one.stdout.count("# ") == 1
-    assert json.loads(one.stdout.split("\n", 1)[1])["latent_bound"] == pytest.approx(3 ** 0.5)
+    assert json.loads(one.stdout)["latent_bound"] == pytest.approx(3 ** 0.5)
+    bad = train("--model=gan", "--dataset=imagenet", "--print_config")
+    assert bad.returncode == 2 and "no config for dataset 'imagenet'" in error_line(bad)
+    table = train("--list_configs")
+    assert table.returncode == 0, table.stderr[-2000:]
+    rows = [line.split()[0] for line in table.stdout.splitlines()[1:] if "/" in line.split(" ")[0]]
+    assert rows == models.list_configs()
+    assert len(table.stdout.splitlines()) < len(models.list_configs()) + 5
 
 
 def evaluate(*args, timeout=300):

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -65,16 +66,119 @@ def test_something_ships_and_lists():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_loads_with_plain_tensorflow_and_zoo_load(name):
+def test_loads_with_plain_tensorflow(name):
     plain = tf.saved_model.load(pretrained.model_dir(name))
-    via_zoo = zoo.load(name)
-    out = via_zoo.sample(n=tf.constant(16), seed=tf.constant(3, tf.int64))
+    out = plain.sample(n=tf.constant(16), seed=tf.constant(3, tf.int64))
     again = plain.signatures["serving_default"](z=out["z"])["images"]
     # The same SavedModel, the same z: the same ops on the same values.
     np.testing.assert_array_equal(out["images"].numpy(), again.numpy())
     stored = json.loads(plain.config_json.numpy().decode())
     assert stored == pretrained.record(name)["config"]
     assert int(plain.latent_dim.numpy()) == stored["latent_dim"]
+
+
+# A Keras generator against its SavedModel: the same network and weights, the
+# one eager and the other a traced graph, in which TensorFlow may pick other
+# kernels and reorder float32 sums (≤ 2.4e-7 measured on MNIST generators
+# with oneDNN's kernels against Eigen's, tests/test_training.py); 1e-5 is 40×
+# that, while a wrong weight, BatchNorm in training mode or a wrong rescaling
+# is O(0.01–1).
+GRAPH_VS_EAGER = 1e-5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zoo_load_is_a_keras_model_of_the_shipped_weights(name):
+    g = zoo.load(name)
+    config = pretrained.record(name)["config"]
+    assert isinstance(g, keras.Model) and type(g.latent_dim) is int
+    assert g.latent_dim == config["latent_dim"]
+    plain = tf.saved_model.load(pretrained.model_dir(name))
+    bank = plain.sample(n=tf.constant(32), seed=tf.constant(3, tf.int64))
+    z = g.sample_latent(32, seed=3)
+    np.testing.assert_array_equal(z, bank["z"].numpy())  # the evaluation's noise bank
+    samples = g.generate(32, seed=3)
+    assert samples.dtype == np.float32
+    raw = bank["images"].numpy()
+    if config["dataset"] in data.TOY_DATASETS:
+        expected = raw  # points in data units
+    else:
+        low, high = config["value_range"]
+        expected = (raw - low) / (high - low)  # NHWC in [0, 1], whatever the training range
+        assert samples.ndim == 4 and 0.0 <= samples.min() and samples.max() <= 1.0
+    np.testing.assert_allclose(samples, expected, rtol=0, atol=GRAPH_VS_EAGER)
+    np.testing.assert_array_equal(g(z).numpy(), samples)
+    np.testing.assert_allclose(g.predict(z, verbose=0), samples, rtol=0, atol=GRAPH_VS_EAGER)
+    np.testing.assert_array_equal(g.generate(32, seed=3), samples)  # same seed, same samples
+    assert not np.array_equal(g.generate(32, seed=4), samples)
+    # One z gives one output whatever else is in the batch (no batch statistics).
+    np.testing.assert_allclose(g(z[:1]).numpy(), samples[:1], rtol=0, atol=GRAPH_VS_EAGER)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_latent_prior_is_the_configs(name):
+    g = zoo.load(name)
+    z = g.sample_latent(20000, seed=0)
+    config = pretrained.record(name)["config"]
+    assert z.shape == (20000, g.latent_dim) and z.dtype == np.float32
+    n = z.size
+    # Bounds at 5 standard errors of n draws: the sample variance's relative
+    # error is √(2/n) for a normal and √(0.8/n) for a uniform (fourth moments).
+    if config["latent_dist"] == "uniform":  # gan and dcgan: U(−bound, bound)
+        bound = config["latent_bound"]
+        assert np.abs(z).max() <= bound
+        assert np.var(z) == pytest.approx(bound ** 2 / 3, rel=5 * np.sqrt(0.8 / n))
+        spread = bound / np.sqrt(3)
+    else:
+        assert config["latent_dist"] == "normal" and np.abs(z).max() > 3.5  # N(0, I) tails
+        assert np.var(z) == pytest.approx(1.0, rel=5 * np.sqrt(2 / n))
+        spread = 1.0
+    assert np.mean(z) == pytest.approx(0.0, abs=5 * spread / np.sqrt(n))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keras_save_and_load_model_round_trip(name, tmp_path):
+    g = zoo.load(name)
+    g.save(tmp_path / "g.keras")
+    h = keras.models.load_model(tmp_path / "g.keras")
+    assert type(h) is type(g) and h.latent_dim == g.latent_dim and h.record == g.record
+    np.testing.assert_array_equal(h.generate(16, seed=1), g.generate(16, seed=1))
+
+
+def test_record_is_reachable_and_names_its_protocols():
+    g = zoo.load("gan/mnist")
+    record = g.record
+    assert record == pretrained.record("gan/mnist")
+    for key in ("steps", "command", "hardware", "evaluation", "licence"):
+        assert record[key], key
+    parzen = record["evaluation"]["metrics"]["parzen_log_likelihood"]
+    assert parzen["paper"].startswith("225 ± 2") and "σ" in parzen["protocol"]
+    assert parzen["value"] == trained_section("gan/mnist")["metrics"]["parzen_log_likelihood"]
+    assert record["evaluation"]["samples"] == pretrained.EVALUATION_SAMPLES
+    for name in NAMES:  # every stored metric of every record carries its protocol
+        stored = trained_section(name)["metrics"]
+        for key, entry in pretrained.record(name)["evaluation"]["metrics"].items():
+            assert entry["value"] == stored[key] and entry["protocol"], (name, key)
+
+
+def test_list_pretrained_filters_by_pattern():
+    assert zoo.list_pretrained() == NAMES
+    assert zoo.list_pretrained("wgan_gp/*") == [n for n in NAMES if n.startswith("wgan_gp/")]
+    assert zoo.list_pretrained("*mnist") == [n for n in NAMES if n.endswith("mnist")]
+    assert zoo.list_pretrained("nothing*") == []
+
+
+def test_save_image_grid_writes_the_picture(tmp_path):
+    images = zoo.load("gan/mnist").generate(10, seed=0)
+    picture = zoo.save_image_grid(images, tmp_path / "grid.png", columns=4)
+    decoded = tf.io.decode_png(tf.io.read_file(str(tmp_path / "grid.png"))).numpy()
+    assert decoded.shape == (3 * 28, 4 * 28, 1)
+    np.testing.assert_array_equal(decoded, picture)
+    np.testing.assert_array_equal(decoded[:28, :28, 0], np.round(images[0, ..., 0] * 255))
+    assert decoded[56:, 56:].max() == 0  # the two empty cells
+    points = zoo.load("wgan_gp/8gaussians").generate(4096)
+    assert zoo.save_image_grid(points, tmp_path / "points.png").shape == (128, 128, 1)
+    with pytest.raises(ValueError, match="images .* or points"):
+        zoo.save_image_grid(np.zeros((4, 3)), tmp_path / "bad.png")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -105,7 +209,7 @@ def test_untrained_numbers_are_what_the_config_gives():
     """The stored untrained reference is the config's generator at step 0
     (checked on a toy: the same code path as every config, in seconds)."""
     name = "wgan_gp/8gaussians"
-    config = pretrained.config_of(tf.saved_model.load(pretrained.model_dir(name)))
+    config = pretrained.config_of(pretrained.load_saved_model(name))
     untrained = pretrained.evaluate_untrained(config)
     for key, stored in trained_section(name)["untrained"].items():
         assert abs(untrained[key] - stored) <= tolerance(key, stored), (key, untrained[key], stored)

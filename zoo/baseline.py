@@ -195,9 +195,10 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
             trained = json.load(f).get("trained")
         if trained:
             record["trained"] = trained
-    from zoo.training import write_atomic
+    from zoo.files import write_atomic, writing
     # Written only after every seed succeeded, and whole.
-    write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    with writing("the baseline", path):
+        write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {path}")
 
 
@@ -212,10 +213,13 @@ def main(argv):
         return report(f"no CI budget for dataset {e}; add it to CI_STEPS")
     except ValueError as e:
         return report(e)
+    from zoo.files import WriteFailed
     try:
         regenerate(model, dataset, seeds, flags.FLAGS.data_dir)
     except UserError as e:  # nothing written: the file is replaced only after every seed
         return report(e)
+    except WriteFailed as e:  # the stored file stays as it was
+        return report(e, code=1)
     return 0
 
 

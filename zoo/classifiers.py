@@ -18,8 +18,6 @@ import sys
 
 import numpy as np
 
-from zoo.data.formats import directory_digest
-
 CLASSIFIER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "classifiers")
 EPOCHS, BATCH, LEARNING_RATE, SEED = 5, 128, 1e-3, 0
 
@@ -58,6 +56,7 @@ def train(dataset, data_dir=None, epochs=EPOCHS):
 
 def export(model, dataset, accuracy, epochs):
     import tensorflow as tf
+    from zoo.data.formats import directory_digest
     from zoo.training import write_atomic
     directory = os.path.join(CLASSIFIER_DIR, dataset)
     module = tf.Module()
@@ -81,9 +80,17 @@ def available(dataset):
     return os.path.exists(os.path.join(CLASSIFIER_DIR, f"{dataset}.json"))
 
 
+def shipped():
+    """Datasets with a shipped classifier: a record beside its SavedModel."""
+    return sorted(name[:-len(".json")] for name in os.listdir(CLASSIFIER_DIR)
+                  if name.endswith(".json") and os.path.isdir(os.path.join(CLASSIFIER_DIR,
+                                                                           name[:-len(".json")])))
+
+
 def load(dataset):
     """The shipped classifier of `dataset`, its files checked against the recorded sha256."""
     import tensorflow as tf
+    from zoo.data.formats import directory_digest
     with open(os.path.join(CLASSIFIER_DIR, f"{dataset}.json")) as f:
         record = json.load(f)
     directory = os.path.join(CLASSIFIER_DIR, dataset)

@@ -13,12 +13,30 @@ class UserError(Exception):
 
 def parse_absl_flags(argv):
     """absl's flag parser for `app.run`, with a bad flag reported like any bad
-    input: one line, exit 2."""
+    input: one line, exit 2; and --help, --helpshort, --helpfull, --helpxml
+    exiting 0 after their text (absl exits 1, as if help were an error)."""
     from absl import flags
     try:
         return flags.FLAGS(argv)
     except flags.Error as e:
         sys.exit(report(f"{e}; see --helpfull"))
+    except SystemExit as e:
+        if e.code == 1 and asks_for_help(argv):
+            sys.exit(0)
+        raise
+
+
+HELP_FLAGS = ("help", "helpshort", "helpfull", "helpxml", "?")
+
+
+def asks_for_help(argv):
+    """True where a flag of argv[1:] (before a `--`) is one of absl's help flags."""
+    for arg in argv[1:]:
+        if arg == "--":
+            break
+        if arg.startswith("-") and arg.lstrip("-").split("=", 1)[0] in HELP_FLAGS:
+            return True
+    return False
 
 
 def report(error, code=EXIT_USER_ERROR):

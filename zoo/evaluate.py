@@ -61,15 +61,8 @@ def samples_from_workdir(workdir, n, seed, step=None):
 
 def config_from_dict(stored):
     """The config a run or export recorded, rebuilt as its model's config class."""
-    from zoo import models
-    for name in models.datasets(stored["model"]):
-        template = models.get(stored["model"], name)
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
-        try:
-            return template.replace(**fields)
-        except TypeError:
-            continue
-    raise ValueError(f"cannot rebuild the config of model {stored['model']!r}")
+    from zoo.generator import config_from_dict as rebuild
+    return rebuild(stored)
 
 
 def samples_from_export(export, n, seed):
@@ -98,7 +91,7 @@ def main(argv):
     FLAGS = flags.FLAGS
     from zoo.errors import UserError, report
     from zoo.metrics import suite
-    from zoo.training import write_atomic
+    from zoo.files import write_atomic
     if bool(FLAGS.workdir) == bool(FLAGS.export):
         return report("give exactly one of --workdir or --export")
     if FLAGS.step is not None and not FLAGS.workdir:
@@ -122,7 +115,12 @@ def main(argv):
     results = dict(model=config.model, dataset=config.dataset, seed=FLAGS.seed, **results)
     for key, value in results.items():
         print(f"{key:>24}  {value:.6g}" if isinstance(value, float) else f"{key:>24}  {value}")
-    write_atomic(out, json.dumps(results, indent=2) + "\n")
+    from zoo.files import WriteFailed, writing
+    try:
+        with writing("the evaluation", out):
+            write_atomic(out, json.dumps(results, indent=2) + "\n")
+    except WriteFailed as e:  # an earlier evaluation file stays as it was
+        return report(e, code=1)
     print(f"wrote {out}")
     return 0
 

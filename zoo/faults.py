@@ -1,8 +1,10 @@
-"""Kill points for the reliability battery (tests/test_faults.py,
+"""Kill and disk-full points for the reliability battery (tests/test_faults.py,
 benchmarks/kill_battery.py): runs a zoo command in this process with SIGKILL
-armed at the n-th pass through a named point of its write path.
+armed at the n-th pass through a named point of its write path, or (with
+`!full`) that pass failing as a full disk fails there.
 
     python -m zoo.faults shards:2 zoo.train --dataset=8gaussians --workdir=DIR
+    python -m zoo.faults shards:2!full zoo.train --dataset=8gaussians --workdir=DIR
 
 Points (each killed just before the named operation runs):
     shards           a checkpoint's (or SavedModel's) shards are in their
@@ -13,10 +15,16 @@ Points (each killed just before the named operation runs):
                      its path ending in <end> (config.json, /export, samples.png,
                      a baseline or evaluation JSON)
     step             the n-th train step done, before its callbacks
+    events           TensorBoard's event file flushed (full disk only)
+
+With `!full` the pass raises what that layer raises on a full disk:
+TensorFlow's file system ResourceExhaustedError ("No space left on device")
+for shards, state and events, Python's OSError(ENOSPC) for replace.
 
 `check_workdir` states what a killed run must leave: nothing half-written.
 """
 
+import errno
 import glob
 import json
 import os
@@ -33,9 +41,9 @@ def _die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _arm(owner, name, n, matches=lambda *a, **k: True):
-    """Replaces owner.name by a wrapper that SIGKILLs this process before its
-    n-th matching call."""
+def _arm(owner, name, n, matches=lambda *a, **k: True, fault=_die):
+    """Replaces owner.name by a wrapper that runs `fault` (SIGKILL, or raise)
+    before its n-th matching call."""
     original = getattr(owner, name)
     seen = [0]
 
@@ -43,31 +51,50 @@ def _arm(owner, name, n, matches=lambda *a, **k: True):
         if matches(*args, **kwargs):
             seen[0] += 1
             if seen[0] == n:
-                _die()
+                fault()
         return original(*args, **kwargs)
     setattr(owner, name, wrapper)
 
 
+def _tf_disk_full():
+    import tensorflow as tf
+    raise tf.errors.ResourceExhaustedError(None, None, "zoo.faults: No space left on device")
+
+
+def _os_disk_full():
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 def arm(point, n=1):
-    """Arms one kill point (see the module docstring)."""
+    """Arms one point (see the module docstring): "name" kills, "name!full"
+    fails as a full disk."""
+    point, _, mode = point.partition("!")
+    if mode not in ("", "full"):
+        raise ValueError(f"unknown fault {mode!r}; use !full or nothing (a kill)")
+    tf_fault = _tf_disk_full if mode else _die
     if point == "shards":
         from tensorflow.python.ops import gen_io_ops
-        _arm(gen_io_ops, "merge_v2_checkpoints", n)
+        _arm(gen_io_ops, "merge_v2_checkpoints", n, fault=tf_fault)
     elif point == "state":
         from tensorflow.python.checkpoint import checkpoint_management
-        _arm(checkpoint_management, "update_checkpoint_state_internal", n)
-    elif point == "sweep":
+        _arm(checkpoint_management, "update_checkpoint_state_internal", n, fault=tf_fault)
+    elif point == "sweep" and not mode:
         from tensorflow.python.checkpoint import checkpoint_management
         _arm(checkpoint_management, "_delete_file_if_exists", n,
              lambda filename: not filename.endswith(".index"))
     elif point.startswith("replace="):
         text = point.split("=", 1)[1]
-        _arm(os, "replace", n, lambda src, dst, **k: os.fspath(dst).endswith(text))
-    elif point == "step":
+        _arm(os, "replace", n, lambda src, dst, **k: os.fspath(dst).endswith(text),
+             fault=_os_disk_full if mode else _die)
+    elif point == "step" and not mode:
         from zoo import training
         _arm(training.RunMonitor, "on_train_batch_end", n)
+    elif point == "events" and mode:
+        from tensorflow.python.ops import summary_ops_v2
+        _arm(summary_ops_v2._ResourceSummaryWriter, "flush", n, fault=tf_fault)
     else:
-        raise ValueError(f"unknown kill point {point!r}; see python -m zoo.faults --help")
+        raise ValueError(f"unknown fault point {point!r}{'!' + mode if mode else ''}; "
+                         "see python -m zoo.faults --help")
 
 
 # Toy sizes of each model family for the battery (WGAN's long critic phases
@@ -167,8 +194,9 @@ def main(argv):
     if len(argv) < 2 or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    point, _, n = argv[0].partition(":")
-    arm(point, int(n or 1))
+    spec, _, mode = argv[0].partition("!")
+    point, _, n = spec.partition(":")
+    arm(f"{point}!{mode}" if mode else point, int(n or 1))
     sys.argv = [argv[1], *argv[2:]]
     runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
     return 0

@@ -21,7 +21,6 @@ import sys
 
 import numpy as np
 
-from zoo.data import formats
 from zoo.errors import UserError
 
 WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
@@ -38,6 +37,7 @@ class InceptionUnavailable(UserError, RuntimeError):
 
 def verify(path):
     """Checks a weights file against Keras's MD5 (and ZOO_INCEPTION_SHA256 if set)."""
+    from zoo.data import formats
     if not os.path.isfile(path):
         raise InceptionUnavailable(f"--inception_weights {path} is not a file")
     if formats.file_digest(path, "md5") != WEIGHTS_MD5:
@@ -103,6 +103,7 @@ def reference_features(model, real, value_range, extractor=EXTRACTOR):
     """pool_3 features of real images, cached under the sha256 of their
     values (computing them for 10,000 images takes minutes on a CPU)."""
     from zoo import data
+    from zoo.data import formats
     real = np.ascontiguousarray(real, np.float32)
     key = hashlib.sha256(real.tobytes() + repr((real.shape, tuple(value_range))).encode())
     path = os.path.join(data.cache_dir(), "inception", f"{extractor}-{key.hexdigest()[:32]}.npz")

@@ -71,6 +71,7 @@ def main(argv):
     parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=24 * 3600, help="seconds for the whole run")
+    parser.add_argument("--helpfull", action="help", help=argparse.SUPPRESS)  # as absl's commands
     # Only what follows -- goes to the workers: a mistyped launch flag is an
     # error here, not N identical errors from N workers.
     split = argv.index("--") if "--" in argv else len(argv)

@@ -1,11 +1,13 @@
 """Pretrained generators: trained, shipped and loaded by name.
 
-    python -m zoo.pretrained --name=wgan_gp/8gaussians --steps=20000   # train, ship, evaluate
     python -m zoo.pretrained                                           # list what ships
+    python -m zoo.pretrained --name=wgan_gp/8gaussians --steps=20000   # train, ship, evaluate
 
     import zoo
-    generator = zoo.load("wgan_gp/8gaussians")            # sha256 checked first
-    images = generator.sample(n=64, seed=0)["images"]     # or generator.serve(z)
+    zoo.list_pretrained("wgan_gp/*")
+    g = zoo.load("wgan_gp/8gaussians")    # a keras.Model (zoo.generator), sha256 checked first
+    points = g.generate(4096, seed=0)     # images in [0, 1], or toy points in data units
+    g.record                              # steps, command, hardware, metrics, licence
 
 Each ships as `zoo/pretrained/<model>/<config>/`, the generator SavedModel
 that `zoo.train` exports (plain `tf.saved_model.load` reads it; signatures
@@ -25,6 +27,7 @@ TensorFlow only as a directory; git compresses what it stores.
 """
 
 import datetime
+import fnmatch
 import glob
 import json
 import os
@@ -59,8 +62,17 @@ def available():
                   for p in paths)
 
 
+def list_pretrained(pattern="*"):
+    """Names of the shipped generators matching the shell-style `pattern`
+    (e.g. "wgan_gp/*", "*mnist"), as timm's list_models filters."""
+    return [name for name in available() if fnmatch.fnmatchcase(name, pattern)]
+
+
 def record(name):
-    """The shipped record of `name`; a UserError naming the shipped ones otherwise."""
+    """The shipped record of `name`: steps, command, wall time, hardware,
+    versions, sha256, the config, the evaluation (each metric's value, its
+    protocol and the paper's number where there is one) and the licence.
+    A UserError naming the shipped ones for an unknown name."""
     names = available()
     if name not in names:
         raise UserError(f"no pretrained generator {name!r}; available: {', '.join(names) or 'none'}")
@@ -83,16 +95,26 @@ def verified_dir(name):
 
 
 def load(name):
-    """The shipped generator `name` ("model/config") as a loaded SavedModel,
-    its files checked against the recorded sha256 before TensorFlow reads them."""
+    """The shipped generator `name` ("model/config") as a keras.Model
+    (zoo.generator.Generator: the zoo's network rebuilt from the recorded
+    config, with the shipped weights), its files checked against the
+    recorded sha256 before TensorFlow reads them."""
+    from zoo import generator
+    directory = verified_dir(name)
+    return generator.from_saved_model(directory, record(name))
+
+
+def load_saved_model(name):
+    """The shipped SavedModel of `name` as plain TensorFlow loads it
+    (signatures `serving_default` and `sample`), sha256 checked first."""
     import tensorflow as tf
     return tf.saved_model.load(verified_dir(name))
 
 
-def config_of(generator):
-    """The zoo config a loaded generator was trained with."""
-    from zoo.evaluate import config_from_dict
-    return config_from_dict(json.loads(generator.config_json.numpy().decode()))
+def config_of(saved_model):
+    """The zoo config a loaded SavedModel of the zoo was trained with."""
+    from zoo.generator import config_from_dict
+    return config_from_dict(json.loads(saved_model.config_json.numpy().decode()))
 
 
 def evaluate_export(directory, data_dir=None):
@@ -115,6 +137,62 @@ def evaluate_untrained(config, data_dir=None):
     training.initialize(model, data_dir)
     samples = model.sample(EVALUATION_SAMPLES, seed=EVALUATION_SEED).numpy()
     return evaluate.evaluate(config, samples, data_dir, EVALUATION_SEED)
+
+
+# What each number of a record's evaluation measures (zoo.metrics.suite, on
+# EVALUATION_SAMPLES samples of noise bank EVALUATION_SEED against as many
+# examples of the test split; toy sets: fresh points of seed EVALUATION_SEED + 1).
+PROTOCOLS = {
+    "parzen_log_likelihood": "Goodfellow et al. 2014's Parzen window estimate (their parzen_ll.py): "
+        "a Gaussian kernel density on the samples, σ picked from logspace(−1, 0, 10) by the mean "
+        "log-likelihood of the first 1,000 validation images, then the mean log-likelihood of "
+        "the whole test split, in nats, ± its standard error",
+    "classifier_frechet_distance": "Fréchet distance between Gaussians fitted to the logits of the "
+        "zoo's own classifier of the dataset (zoo.classifiers) on the samples and on the test "
+        "images: the zoo's classifier metric, not Inception FID (not comparable with published FIDs)",
+    "classifier_score": "exp(E KL(p(y|x) ‖ p(y))) on the zoo's classifier's predictions: 10 means "
+        "every class, confidently; the Inception score's formula, not the Inception score",
+    "ndb": "NDB: of 100 k-means bins of the test images' pixels, how many the samples fill in a "
+        "statistically different proportion (Richardson & Weiss 2018)",
+    "precision": "k-NN precision, k = 3, on pixels (Kynkäänniemi et al. 2019)",
+    "recall": "k-NN recall, k = 3, on pixels (Kynkäänniemi et al. 2019)",
+    "modes_covered": "lenient count: modes with at least one of the samples within 3σ of them "
+        "(PacGAN's criterion asks for 0.8% of the samples)",
+    "high_quality_fraction": "share of the samples within 3σ of their nearest mode",
+    "sliced_wasserstein": "sliced W1 distance over 128 random directions, values scaled to [0, 1] "
+        "by the value range",
+    "mean_gap": "mean |E[G(z)] − E[x]| over coordinates, values scaled to [0, 1]",
+}
+LICENCE = "Apache-2.0, as the zoo's code"
+DATA_TERMS = {
+    "mnist": "MNIST (Y. LeCun, C. Cortes, C. J. C. Burges): see its terms for your use",
+    "fashion_mnist": "Fashion-MNIST (Zalando SE), MIT licence",
+    "cifar10": "CIFAR-10 (A. Krizhevsky, V. Nair, G. Hinton): see its terms for your use",
+}
+
+
+def evaluation_section(name, trained):
+    """The record's `evaluation`: each metric of the baseline's `trained`
+    section with its protocol, and the paper's number where there is one."""
+    from zoo import reproduce  # maintainer tooling: only shipping needs it
+    papers = {row.metric: f"{row.paper} ({row.source})" for row in reproduce.OURS
+              if row.name == name and row.paper != "—"}
+    metrics = {}
+    for key, value in trained["metrics"].items():
+        if key in PROTOCOLS:
+            metrics[key] = dict(value=value, protocol=PROTOCOLS[key])
+            if key in papers:
+                metrics[key]["paper"] = papers[key]
+    if "parzen_sem" in trained["metrics"]:
+        metrics["parzen_log_likelihood"]["standard_error"] = trained["metrics"]["parzen_sem"]
+    return dict(command=trained["command"], samples=trained["samples"],
+                noise_bank=trained["seed"],
+                against="as many examples of the test split (toy sets: fresh points of "
+                        f"seed {trained['seed'] + 1})", metrics=metrics)
+
+
+def licence_section(dataset):
+    return dict(weights=LICENCE, training_data=DATA_TERMS.get(dataset, "synthetic (zoo.data.toys)"))
 
 
 def add_wall_time(workdir, seconds):
@@ -162,6 +240,8 @@ def ship(name, config, workdir, command, wall, data_dir=None):
         with open(path) as f:
             stored = json.load(f)
         stored["trained"] = trained
+        entry.update(evaluation=evaluation_section(name, trained),
+                     licence=licence_section(config.dataset))
         replace_directory(staged, model_dir(name))
     finally:
         shutil.rmtree(staged, ignore_errors=True)
@@ -170,19 +250,53 @@ def ship(name, config, workdir, command, wall, data_dir=None):
     return entry, trained
 
 
+HEADLINES = {  # how a listing shows a metric
+    "parzen_log_likelihood": "Parzen {:.1f} nats",
+    "classifier_frechet_distance": "classifier FD {:.2f}",
+    "modes_covered": "{:d} modes (lenient count)",
+    "sliced_wasserstein": "sliced W1 {:.4f}",
+}
+
+
+def headline(entry):
+    """A record's headline numbers: those with a paper number beside them,
+    else the first of the classifier Fréchet distance, modes and sliced W1."""
+    metrics = entry.get("evaluation", {}).get("metrics", {})
+
+    def show(key):
+        line = HEADLINES[key].format(metrics[key]["value"])
+        if "standard_error" in metrics[key]:
+            line = line.replace(" nats", f" ± {metrics[key]['standard_error']:.1f} nats")
+        if "paper" in metrics[key]:
+            line += f" (paper: {metrics[key]['paper'].split(' (')[0]})"
+        return line
+    shown = [show(k) for k in HEADLINES if k in metrics and "paper" in metrics[k]]
+    fallback = ("classifier_frechet_distance", "modes_covered", "sliced_wasserstein")
+    shown = shown or [show(k) for k in fallback if k in metrics][:1]
+    return "; ".join(shown)
+
+
+def print_listing():
+    """The shipped generators: name, steps, headline metric; then how to load one."""
+    names = available()
+    for name in names:
+        entry = record(name)
+        print(f"{name:<22} {entry['steps']:>7,} steps  {headline(entry)}")
+    if names:
+        print(f"\nload one:  import zoo; g = zoo.load(\"{names[0]}\"); samples = g.generate(64)")
+        print("full record:  zoo.load(name).record  or  zoo.pretrained.record(name)")
+
+
 def main(argv):
     from absl import flags
-    from zoo import training
     from zoo.errors import report
-    from zoo import models
-    from zoo.config import ConfigError
     del argv
     FLAGS = flags.FLAGS
     if not FLAGS.name:
-        for name in available():
-            r = record(name)
-            print(f"{name:<26} {r['steps']:>7} steps  {r['bytes'] / 1e6:6.2f} MB  {r['command']}")
+        print_listing()
         return 0
+    from zoo import models, training
+    from zoo.config import ConfigError
     try:
         model, _, dataset = FLAGS.name.partition("/")
         if not dataset:
@@ -197,13 +311,16 @@ def main(argv):
         entry, trained = ship(FLAGS.name, config, workdir, command, wall, FLAGS.data_dir)
     except (UserError, ConfigError, OSError) as e:
         return report(e)
+    except (training.TrainingDiverged, training.WriteFailed) as e:
+        return report(e, code=1)
     print(json.dumps(dict(record=entry, trained=trained), indent=2))
     return 0
 
 
 if __name__ == "__main__":
     from absl import app, flags
-    flags.DEFINE_string("name", None, "model/config to train and ship (none: list the shipped).")
+    flags.DEFINE_string("name", None, "model/config to train and ship (maintainers; none: list "
+                        "the shipped generators).")
     flags.DEFINE_integer("steps", None, "Generator steps (the config's default if unset).",
                          lower_bound=1)
     flags.DEFINE_string("workdir", None, "Run directory (default runs/pretrained/<model>-<config>);"

@@ -15,16 +15,22 @@ with the same command and ends with the weights of an uninterrupted run
 (tests/test_faults.py).
 """
 
+import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
+import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from zoo import data, distribute
+from zoo import files
+from zoo.files import TEMPORARY_PREFIXES, WriteFailed, writing, write_atomic  # noqa: F401
+from zoo.pictures import image_grid, scatter_image  # noqa: F401
 from zoo.config import ConfigError
 from zoo.errors import UserError
 
@@ -43,18 +49,6 @@ class WorkerLost(RuntimeError):
 
 # ---- work directory ----------------------------------------------------------
 
-TEMPORARY_PREFIXES = (".tmp-", ".export-", ".probe-")  # a killed writer's leftovers
-
-
-def write_atomic(path, content):
-    """Writes `path` (text or bytes) whole or not at all: a temporary file,
-    then a rename. Killed before the rename, the old file stays as it was."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=TEMPORARY_PREFIXES[0])
-    with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as f:
-        f.write(content)
-    os.replace(tmp, path)
-
-
 def tidy_workdir(workdir):
     """Undoes what a run killed while writing left behind: temporary files and
     directories, and an export moved aside but not yet replaced (the swap in
@@ -66,6 +60,17 @@ def tidy_workdir(workdir):
         path = os.path.join(workdir, name)
         if name.startswith(TEMPORARY_PREFIXES) or name == "export.old":
             shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    remove_unmerged_shards(os.path.join(workdir, "checkpoints"))
+
+
+def remove_unmerged_shards(directory):
+    """Removes the `ckpt-N_temp/` shard directories a checkpoint save leaves
+    when it fails (or is killed) before merging them under their name."""
+    for folder in (directory, os.path.join(directory, KEPT_DIR)):
+        if os.path.isdir(folder):
+            for name in os.listdir(folder):
+                if name.endswith("_temp") and os.path.isdir(os.path.join(folder, name)):
+                    shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
 def stored_config(workdir):
@@ -117,7 +122,9 @@ def prepare_workdir(workdir, config, chief=True):
 
 def write_config(workdir, config):
     os.makedirs(workdir, exist_ok=True)
-    write_atomic(os.path.join(workdir, "config.json"), config.to_json())
+    path = os.path.join(workdir, "config.json")
+    with writing("config.json", path):
+        write_atomic(path, config.to_json())
 
 
 # ---- data ----------------------------------------------------------------------
@@ -204,28 +211,6 @@ def weights_finite(model):
 
 # ---- images ----------------------------------------------------------------------------
 
-def image_grid(images, value_range, columns=8):
-    """(N, H, W, C) images in value_range → one uint8 (rows·H, cols·W, C) grid."""
-    images = np.asarray(images, np.float32)
-    low, high = value_range
-    images = np.clip((images - low) / (high - low), 0.0, 1.0)
-    n, h, w, c = images.shape
-    rows = -(-n // columns)
-    grid = np.zeros((rows * h, columns * w, c), np.float32)
-    for i, image in enumerate(images):
-        r, col = divmod(i, columns)
-        grid[r * h:(r + 1) * h, col * w:(col + 1) * w] = image
-    return (grid * 255 + 0.5).astype(np.uint8)
-
-
-def scatter_image(points, extent=3.0, size=128):
-    """(N, 2) points → a (size, size, 1) uint8 density image over [−extent, extent]²."""
-    hist, _, _ = np.histogram2d(points[:, 1], points[:, 0], bins=size,
-                                range=[[-extent, extent], [-extent, extent]])
-    hist = np.flipud(hist)  # y up
-    return (255 * np.minimum(hist / max(hist.max() * 0.25, 1.0), 1.0)).astype(np.uint8)[..., None]
-
-
 def picture_samples(config):
     """How many samples a picture shows: a grid of 64 images, or 4,096 toy points."""
     return 4096 if config.dataset in data.TOY_DATASETS else 64
@@ -246,7 +231,8 @@ def sample_picture(model):
 
 
 def save_png(picture, path):
-    write_atomic(path, tf.io.encode_png(picture).numpy())
+    with writing("a sample picture", path):
+        write_atomic(path, tf.io.encode_png(picture).numpy())
 
 
 # ---- callbacks -------------------------------------------------------------------------
@@ -298,16 +284,74 @@ class RunMonitor(keras.callbacks.Callback):
             self.model.stop_training = True
             return
         if step != self.saved_step:
-            self.manager.save(checkpoint_number=step)
+            self.flush()  # the logs up to a checkpoint are on disk with it
+            with writing(f"checkpoint ckpt-{step}", self.manager.directory):
+                self.manager.save(checkpoint_number=step)
             self.saved_step = step
         if self.keeps(step) and step != self.kept_step:
-            self.keeper.save(checkpoint_number=step)
+            with writing(f"kept checkpoint ckpt-{step}", self.keeper.directory):
+                self.keeper.save(checkpoint_number=step)
             self.kept_step = step
+
+    def flush(self):
+        with writing("TensorBoard events", getattr(self.writer, "logdir", "tensorboard/")):
+            self.writer.flush()
 
     def on_train_end(self, logs=None):
         if self.diverged is None:
             self.save(int(self.model.step.numpy()))
-        self.writer.flush()
+        self.flush()
+
+
+class StepLog(keras.callbacks.Callback):
+    """Progress for a stdout that is not a terminal (a log file, a cluster job,
+    CI), instead of Keras's bar of carriage returns and colour codes: one plain
+    line per `log_every` generator steps, and one for the last step,
+
+        step 100/1000  3.2 steps/s  d_loss -1.234  g_loss 0.567 ...
+
+    the rate over the steps since the previous line. A step is printed once,
+    though WGAN's long critic phases end several calls on the same step."""
+
+    def __init__(self, total_steps, log_every, stream=None):
+        super().__init__()
+        self.total_steps, self.log_every = total_steps, max(1, log_every)
+        self.stream = stream
+        self.printed_step = None
+        self.last = None  # (step, time) of the previous line, or of the start
+        self.pending = None  # the newest step not printed, with its logs
+
+    def on_train_begin(self, logs=None):
+        self.last = (int(self.model.step.numpy()), time.perf_counter())
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.step.numpy())
+        if step == self.printed_step:
+            return
+        if step % self.log_every == 0:
+            self.line(step, logs)
+        else:
+            self.pending = (step, logs)
+
+    def on_train_end(self, logs=None):
+        if self.pending and self.pending[0] != self.printed_step:
+            self.line(*self.pending)
+
+    def line(self, step, logs):
+        now = time.perf_counter()
+        last_step, last_time = self.last
+        rate = (step - last_step) / (now - last_time) if now > last_time else float("nan")
+        values = "".join(f"  {k} {float(np.mean(v)):.4g}" for k, v in (logs or {}).items())
+        print(f"step {step}/{self.total_steps}  {rate:.3g} steps/s{values}",
+              file=self.stream or sys.stdout, flush=True)
+        self.printed_step, self.last, self.pending = step, (step, now), None
+
+
+def _stdout_is_terminal():
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # None, or closed
+        return False
 
 
 # ---- export ----------------------------------------------------------------------------------
@@ -332,8 +376,9 @@ def export_generator(model, workdir):
     tmp = tempfile.mkdtemp(dir=workdir, prefix=".export-")
     try:
         module = model.serving_module()
-        tf.saved_model.save(module, tmp, signatures=module.signatures())
-        replace_directory(tmp, final)
+        with writing("the export (SavedModel)", final):
+            tf.saved_model.save(module, tmp, signatures=module.signatures())
+            replace_directory(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     save_png(sample_picture(model), os.path.join(workdir, "samples.png"))
@@ -342,10 +387,11 @@ def export_generator(model, workdir):
 
 # ---- the run ---------------------------------------------------------------------------------------
 
-def build(config, strategy=None, jit_compile=False):
-    """The compiled model of `config` under `strategy`, seeded; with
+def construct(config, strategy=None):
+    """The uncompiled model of `config` under `strategy`, its weights drawn
+    from Keras's global seed set to `config.seed`; with
     `config.mixed_precision`, layers compute in float16 (outputs, losses and
-    the penalty in float32) and the optimizers scale the losses."""
+    the penalty in float32)."""
     from zoo import models
     strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(config.seed)
@@ -353,14 +399,42 @@ def build(config, strategy=None, jit_compile=False):
     keras.config.set_dtype_policy("mixed_float16" if config.mixed_precision else "float32")
     try:
         with strategy.scope():
-            model = models.model_class(config.model)(config)
-            model.compile(*model.make_optimizers(config), jit_compile=jit_compile)
+            return models.model_class(config.model)(config)
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def build(config, strategy=None, jit_compile=False):
+    """The compiled model of `config` under `strategy`, seeded (see
+    `construct`); with mixed precision the optimizers scale the losses."""
+    strategy = strategy or tf.distribute.get_strategy()
+    model = construct(config, strategy)
+    with strategy.scope():
+        model.compile(*model.make_optimizers(config), jit_compile=jit_compile)
     if jit_compile and not model.jit_compile:
         raise UsageError("Keras refused --jit_compile (it does while op determinism is on, "
                          "or for layers without XLA support); run without it")
     return model
+
+
+def create(name, data_dir=None, **overrides):
+    """zoo.create_model: the registered config `name` ("model/config") with
+    `overrides`, constructed and initialised as `train` does, uncompiled."""
+    from zoo import models
+    model_name, _, config_name = name.partition("/")
+    if not config_name:
+        raise UsageError(f"{name!r} is not model/config; choose from {', '.join(models.list_configs())}")
+    model = construct(models.configure(model_name, config_name, **overrides))
+    initialize(model, data_dir)
+    return model
+
+
+def fit_dataset(model, data_dir=None):
+    """zoo.dataset: the command's training stream for `model`, distributed
+    over the model's strategy as the command distributes it."""
+    dataset = train_dataset(model, data_dir)
+    return distribute.distribute_global_batches(model.distribute_strategy, dataset,
+                                                model.config.batch_size)
 
 
 def initialize(model, data_dir=None):
@@ -372,11 +446,20 @@ def initialize(model, data_dir=None):
     model.initialize(images)
 
 
-def _fit(model, dataset, steps, monitor, verbose):
-    """model.fit, with a lost multi-worker peer reported in one line."""
+def _fit(model, dataset, steps, monitor, verbose, callbacks=()):
+    """model.fit, with a lost multi-worker peer reported in one line.
+    `verbose` 0: silent; otherwise Keras's progress bar on a terminal, and
+    StepLog's plain lines where stdout is not one."""
+    progress = []
+    if verbose and not _stdout_is_terminal():
+        progress, verbose = [StepLog(model.config.steps, model.config.log_every)], 0
+    elif verbose:
+        verbose = 1
     try:
-        return model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[monitor],
-                         verbose=verbose, shuffle=False)
+        model.caller_counts_calls = True  # calls_until counted WGAN's phase calls
+        return model.fit(dataset, epochs=1, steps_per_epoch=steps,
+                         callbacks=[monitor, *progress, *callbacks], verbose=verbose,
+                         shuffle=False)
     except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
             tf.errors.CancelledError, tf.errors.AbortedError) as e:
         if isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -388,11 +471,13 @@ def _fit(model, dataset, steps, monitor, verbose):
 
 
 def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verbose=1,
-          export=True, keep_every=0):
+          export=True, keep_every=0, callbacks=()):
     """Trains `config` in `workdir`, resuming from its latest checkpoint, and
     exports the generator. Returns (model, logs of the last step).
     `keep_every` > 0 also keeps the checkpoint of every keep_every-th step in
-    checkpoints/kept/ (never deleted), for evaluating a long run's curve."""
+    checkpoints/kept/ (never deleted), for evaluating a long run's curve.
+    `callbacks`: Keras callbacks, run after the zoo's own each step (a
+    callback that stops training ends the run there, checkpointed)."""
     try:
         config = config.check()
     except ConfigError as e:
@@ -411,7 +496,16 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
         tf.config.experimental.enable_op_determinism()
     chief = distribute.is_chief(strategy)
     prepare_workdir(workdir, config, chief)
-    if chief and os.path.isdir(workdir):  # a new workdir is made by write_config
+    # One writer per workdir: the chief holds its lock before touching it
+    # (other workers write into scratch directories of their own).
+    with files.exclusive(workdir) if chief else contextlib.nullcontext():
+        return _train_locked(config, workdir, strategy, chief, data_dir, jit_compile, verbose,
+                             export, keep_every, callbacks)
+
+
+def _train_locked(config, workdir, strategy, chief, data_dir, jit_compile, verbose, export,
+                  keep_every, callbacks):
+    if chief:
         tidy_workdir(workdir)
     model = build(config, strategy, jit_compile)
     manager = checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
@@ -424,32 +518,47 @@ def train(config, workdir, strategy=None, data_dir=None, jit_compile=False, verb
     logs = {}
     dataset = train_dataset(model, data_dir)  # fails here, before any write, without data
     dataset = distribute.distribute_global_batches(strategy, dataset, config.batch_size)
-    if chief:
-        write_config(workdir, config)
-        writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
-    else:
-        # Other workers save too (saving may need them all), into a scratch
-        # directory of their own; they write no logs and no export.
-        scratch = tempfile.mkdtemp(prefix=f"zoo-worker{distribute.worker_id(strategy)}-")
-        manager = checkpoint_manager(model, scratch)
-        writer = tf.summary.create_noop_writer()
-    monitor = None
     try:
-        if calls:
-            # Every worker keeps too (a multi-worker save needs them all).
-            monitor = RunMonitor(manager, writer, config, write_images=chief,
-                                 keep_every=keep_every)
-            history = _fit(model, dataset, calls, monitor, verbose)
-            logs = {k: float(np.mean(v[-1])) for k, v in history.history.items()}
-    finally:
-        if not chief:
-            shutil.rmtree(scratch, ignore_errors=True)
-    if monitor and monitor.diverged:
-        step, bad = monitor.diverged
-        raise TrainingDiverged(
-            f"training diverged at step {step}: non-finite "
-            + ", ".join(f"{k}={v}" for k, v in bad.items())
-            + f"; the last good checkpoint, {manager.latest_checkpoint}, is kept")
-    if export and chief:
-        export_generator(model, workdir)
+        if chief:
+            write_config(workdir, config)
+            with writing("TensorBoard events", os.path.join(workdir, "tensorboard")):
+                writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+        else:
+            # Other workers save too (saving may need them all), into a scratch
+            # directory of their own; they write no logs and no export.
+            scratch = tempfile.mkdtemp(prefix=f"zoo-worker{distribute.worker_id(strategy)}-")
+            manager = checkpoint_manager(model, scratch)
+            writer = tf.summary.create_noop_writer()
+        monitor = None
+        try:
+            if calls:
+                # Every worker keeps too (a multi-worker save needs them all).
+                monitor = RunMonitor(manager, writer, config, write_images=chief,
+                                     keep_every=keep_every)
+                history = _fit(model, dataset, calls, monitor, verbose, callbacks)
+                logs = {k: float(np.mean(v[-1])) for k, v in history.history.items()}
+        finally:
+            if not chief:
+                shutil.rmtree(scratch, ignore_errors=True)
+        if monitor and monitor.diverged:
+            step, bad = monitor.diverged
+            raise TrainingDiverged(
+                f"training diverged at step {step}: non-finite "
+                + ", ".join(f"{k}={v}" for k, v in bad.items())
+                + f"; the last good checkpoint, {manager.latest_checkpoint}, is kept")
+        if export and chief:
+            export_generator(model, workdir)
+    except WriteFailed as e:
+        remove_unmerged_shards(manager.directory)
+        last = latest_checkpoint(workdir)
+        kept = f"the last good checkpoint, {os.path.basename(last)}, is kept" if last \
+            else "no checkpoint was written yet"
+        raise WriteFailed(f"{e}; {kept}: free some space and run the same command again "
+                          "to resume") from None
     return model, logs
+
+
+def latest_checkpoint(workdir):
+    """The newest listed checkpoint of `workdir` whose files exist, or None."""
+    steps = checkpoint_steps(os.path.join(workdir, "checkpoints"))
+    return steps[max(steps)] if steps else None

@@ -1,9 +1,89 @@
 """Original GAN configs. Sources: the paper (Goodfellow et al. 2014) and its
 code, goodfeli/adversarial (pylearn2 YAML files named per config)."""
 
-from zoo.models.gan import GoodfellowGAN, GoodfellowGANConfig
+import dataclasses
+from typing import Tuple
 
-MODEL = GoodfellowGAN  # the registry's model class for these configs
+from zoo.config import ConfigError, GANConfig, require
+
+# The registry's model class for these configs, imported when a model is
+# built (configs stay importable without TensorFlow).
+MODEL = "zoo.models.gan:GoodfellowGAN"
+
+
+@dataclasses.dataclass(frozen=True)
+class GoodfellowGANConfig(GANConfig):
+    arch: str = "mlp"                         # "mlp" or "conv" (cifar10_convolutional.yaml)
+    # paper §3 and the code's AdversaryCost2: D's BCE, G's −log D(G(z));
+    # "minimax" is eq. 1's saturating log(1 − D(G(z))).
+    loss: str = "non_saturating"
+    # mnist.yaml: G's output bias starts at the logit of each pixel's mean
+    # over the training set (pylearn2's init_sigmoid_bias_from_marginals).
+    g_bias_from_marginals: bool = False
+    # Generator: hidden layers (units, activation), then the output layer.
+    g_units: Tuple[int, ...] = (1200, 1200)   # mnist.yaml h0, h1
+    g_activations: Tuple[str, ...] = ("relu", "relu")
+    g_output: str = "sigmoid"                 # "sigmoid" for [0, 1] data, "linear" otherwise
+    g_irange: float = 0.05                    # pylearn2 irange: weights U(−irange, irange)
+    g_output_irange: float = 0.05             # the output layer's (CIFAR-10 FC: 0.5)
+    # pylearn2 sparse_init: > 0 gives each output unit that many N(0, 1)
+    # weights on distinct random inputs, the rest 0, instead of irange
+    # (tfd_pretrain/pretrain.yaml y: sparse_init 100).
+    g_output_sparse_init: int = 0
+    g_hidden_bias: Tuple[float, ...] = ()     # init_bias per hidden layer; () = all 0
+    g_max_col_norm: float = 0.0               # 0: none
+    # Discriminator: maxout layers (units × pieces), then a sigmoid unit.
+    d_units: Tuple[int, ...] = (240, 240)     # mnist.yaml h0, h1
+    d_pieces: int = 5
+    d_irange: float = 0.005
+    d_max_col_norm: float = 0.0
+    # Dropout in D only, on each layer's input (AdversaryCost2's
+    # discriminator_input_include_probs {h0: .8}, default .5; kept units
+    # scaled by 1/keep: input_scales {h0: 1.25}, default 2).
+    input_keep: float = 0.8
+    hidden_keep: float = 0.5
+    # SGD: learning rate lr₀ / decay^t (t = updates), floored (ExponentialDecay),
+    # momentum rising linearly between two epochs (MomentumAdjustor).
+    learning_rate: float = 0.1
+    lr_decay: float = 1.000004
+    min_lr: float = 1e-6
+    momentum: float = 0.5
+    final_momentum: float = 0.7
+    momentum_start: int = 1                   # epochs
+    momentum_saturate: int = 250
+    epoch_size: int = 50000                   # training examples per epoch
+    gcn_scale: float = 0.0                    # > 0: global contrast normalisation (CIFAR-10: 55)
+    update: str = "simultaneous"              # the code; "alternating": Algorithm 1
+    k: int = 1                                # Algorithm 1's D updates per G update
+
+    def preprocess(self, real):
+        if self.gcn_scale:
+            from zoo.models.gan import global_contrast_normalize
+            return global_contrast_normalize(real, self.gcn_scale)
+        return real
+
+    def check(self):
+        super().check()
+        if self.arch not in ("mlp", "conv"):
+            raise ConfigError(f"arch must be 'mlp' or 'conv', got {self.arch!r}")
+        if self.update not in ("simultaneous", "alternating"):
+            raise ConfigError(f"update must be 'simultaneous' or 'alternating', got {self.update!r}")
+        if len(self.g_units) != len(self.g_activations):
+            raise ConfigError("g_units and g_activations need one entry per hidden layer")
+        if self.g_hidden_bias and len(self.g_hidden_bias) != len(self.g_units):
+            raise ConfigError("g_hidden_bias needs one entry per hidden layer (or none)")
+        if self.g_output_sparse_init < 0:
+            raise ConfigError(f"g_output_sparse_init must be 0 or positive, got "
+                              f"{self.g_output_sparse_init}")
+        if self.g_output not in ("sigmoid", "linear"):
+            raise ConfigError(f"g_output must be 'sigmoid' or 'linear', got {self.g_output!r}")
+        if not (0 < self.input_keep <= 1 and 0 < self.hidden_keep <= 1):
+            raise ConfigError("input_keep and hidden_keep must be in (0, 1]")
+        if self.k <= 0 or self.d_pieces <= 0:
+            raise ConfigError("k and d_pieces must be positive integers")
+        require(self, ("learning_rate", "lr_decay"), lambda v: v > 0, "positive")
+        require(self, ("momentum", "final_momentum"), lambda v: 0 <= v < 1, "in [0, 1)")
+        return self
 
 _COMMON = dict(
     model="gan",

@@ -1,9 +1,61 @@
 """WGAN configs. Sources: the paper (Arjovsky et al. 2017, §4) and its code,
 martinarjovsky/WassersteinGAN (`main.py` defaults)."""
 
-from zoo.models.wgan import WGAN, WGANConfig
+import dataclasses
 
-MODEL = WGAN  # the registry's model class for these configs
+from zoo.config import ConfigError, GANConfig, require
+
+# The registry's model class for these configs, imported when a model is
+# built (configs stay importable without TensorFlow).
+MODEL = "zoo.models.wgan:WGAN"
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANConfig(GANConfig):
+    arch: str = "dcgan"           # "dcgan" (models/dcgan.py) or "mlp" (models/mlp.py)
+    loss: str = "wasserstein"     # paper Alg. 1: the critic maximises E[D(x)] − E[D(G(z))]
+    ngf: int = 64                 # main.py --ngf
+    ndf: int = 64                 # main.py --ndf
+    mlp_units: int = 512          # the code's README: main.py --mlp_G --ngf 512
+    mlp_layers: int = 3           # models/mlp.py: 3 hidden ReLU layers (paper §4.3 says 4: --set mlp_layers=4)
+    clip_value: float = 0.01      # main.py --clamp_lower/--clamp_upper ±0.01
+    # Clipping covers every critic parameter, BatchNorm's scale and offset
+    # included (main.py clamps netD.parameters()); BatchNorm's moving
+    # statistics are not parameters and are not clipped.
+    n_critic: int = 5             # main.py --Diters
+    long_critic_iters: int = 100  # main.py: 100 critic iterations …
+    long_first: int = 25          # … while gen_iterations < 25 …
+    long_every: int = 500         # … and when gen_iterations % 500 == 0
+    learning_rate: float = 5e-5   # main.py --lrD = --lrG = 5e-5
+    rmsprop_rho: float = 0.99     # torch.optim.RMSprop alpha (Keras's default is 0.9)
+    # torch adds ε = 1e-8 to √v, Keras adds ε inside the root: √(v + 1e-16)
+    # matches √v + 1e-8 to within 1e-8 for every v.
+    rmsprop_epsilon: float = 1e-16
+    init_std: float = 0.02        # main.py weights_init: conv N(0, 0.02), BN scale N(1, 0.02)
+    bn_momentum: float = 0.9      # torch BatchNorm momentum 0.1 (Keras counts the other way)
+    bn_epsilon: float = 1e-5      # torch BatchNorm default
+
+    def check(self):
+        super().check()
+        if self.arch not in ("dcgan", "mlp"):
+            raise ConfigError(f"arch must be 'dcgan' or 'mlp', got {self.arch!r}")
+        for name in ("ngf", "ndf", "mlp_units", "mlp_layers", "n_critic", "long_critic_iters"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if self.long_critic_iters % self.n_critic:
+            raise ConfigError(f"long_critic_iters ({self.long_critic_iters}) must be a multiple "
+                              f"of n_critic ({self.n_critic})")
+        if self.clip_value <= 0:
+            raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
+        require(self, ("learning_rate", "rmsprop_epsilon"), lambda v: v > 0, "positive")
+        require(self, ("rmsprop_rho",), lambda v: 0 <= v < 1, "in [0, 1)")
+        return self
+
+    def critic_iters(self, gen_iteration):
+        """main.py's Diters for generator iteration g (0-based)."""
+        g = gen_iteration
+        return self.long_critic_iters if g < self.long_first or g % self.long_every == 0 \
+            else self.n_critic
 
 _COMMON = dict(
     model="wgan",

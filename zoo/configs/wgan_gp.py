@@ -3,9 +3,52 @@ and its code, igul222/improved_wgan_training (`gan_mnist.py`, `gan_toy.py`,
 `gan_cifar.py`, `gan_cifar_resnet.py`). The paper's LayerNorm critic (§4) is
 `--set critic_norm=layer` on any of them."""
 
-from zoo.models.wgan_gp import WGANGP, WGANGPConfig
+import dataclasses
 
-MODEL = WGANGP  # the registry's model class for these configs
+from zoo.config import ConfigError, GANConfig, require
+
+# The registry's model class for these configs, imported when a model is
+# built (configs stay importable without TensorFlow).
+MODEL = "zoo.models.wgan_gp:WGANGP"
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANGPConfig(GANConfig):
+    # "mnist_conv" (gan_mnist.py), "toy_mlp" (gan_toy.py), "cifar_conv"
+    # (gan_cifar.py) or "cifar_resnet" (gan_cifar_resnet.py)
+    arch: str = "mnist_conv"
+    loss: str = "wasserstein"    # paper Alg. 1: the critic's E[D(x̃)] − E[D(x)], G's −E[D(x̃)]
+    dim: int = 64                # gan_mnist.py DIM; gan_toy.py DIM = 512; gan_cifar*.py 128
+    n_critic: int = 5            # paper Alg. 1 and the code: CRITIC_ITERS = 5
+    gp_weight: float = 10.0      # λ: paper Alg. 1 and gan_mnist.py LAMBDA = 10
+    learning_rate: float = 1e-4  # paper Alg. 1 and the code: Adam lr 1e-4
+    beta1: float = 0.5           # the code's Adam β1; the paper's Alg. 1 uses 0.0
+    beta2: float = 0.9           # paper Alg. 1 and the code
+    adam_epsilon: float = 1e-8   # the code's tf.train.AdamOptimizer default (Keras's is 1e-7)
+    critic_norm: str = "none"    # "none" (the code's critics) or "layer" (paper §4: LayerNorm)
+    generator_batch: int = 0     # G's batch per update; 0: batch_size (gan_cifar_resnet.py: 2×)
+    lr_decay_steps: int = 0      # 0: constant lr; N: linear decay to 0 over N generator
+                                 # steps, for G and critic alike (gan_cifar_resnet.py DECAY)
+
+    def check(self):
+        super().check()
+        from zoo.models.wgan_gp import ARCHITECTURES
+        if self.arch not in ARCHITECTURES:
+            raise ConfigError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if self.critic_norm not in ("none", "layer"):
+            raise ConfigError(f"critic_norm must be 'none' or 'layer', got {self.critic_norm!r}")
+        for name in ("n_critic", "dim"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if self.generator_batch < 0 or self.generator_batch % self.batch_size:
+            raise ConfigError(f"generator_batch must be 0 or a multiple of batch_size "
+                              f"({self.batch_size}), got {self.generator_batch}")
+        if self.lr_decay_steps < 0:
+            raise ConfigError(f"lr_decay_steps must be 0 or positive, got {self.lr_decay_steps}")
+        require(self, ("learning_rate", "adam_epsilon"), lambda v: v > 0, "positive")
+        require(self, ("beta1", "beta2"), lambda v: 0 <= v < 1, "in [0, 1)")
+        require(self, ("gp_weight",), lambda v: v >= 0, "0 or positive")
+        return self
 
 CONFIGS = {
     "mnist": WGANGPConfig(

@@ -5,7 +5,8 @@
     gan = zoo.models.create("wgan_gp", "mnist", gp_weight=5.0)
 
 Every module of `zoo.configs` is a model: its `CONFIGS` are the named
-configs and its `MODEL` the model class. A new model registers by adding its
+configs and its `MODEL` the model class ("module:Class", imported on use, so
+that listing configs needs no TensorFlow). A new model registers by adding its
 configs module; nothing here changes.
 """
 
@@ -49,19 +50,30 @@ def get(name, dataset):
 
 
 def model_class(name):
-    return _configs_module(name).MODEL
+    """The model class of `name`: its configs module's MODEL, a class or
+    "module:Class" (imported now)."""
+    model = _configs_module(name).MODEL
+    if isinstance(model, str):
+        module, _, cls = model.partition(":")
+        model = getattr(importlib.import_module(module), cls)
+    return model
 
 
-def create(name, dataset=None, config=None, **overrides):
-    """A built, uncompiled model from its named config (or a given config)."""
+def configure(name, dataset=None, config=None, **overrides):
+    """The named config (or a given config) with `overrides`, checked."""
     config = config or get(name, dataset)
     fields = {f.name for f in dataclasses.fields(config)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
         raise ConfigError(f"{config.model} has no config field {', '.join(unknown)}; choose from "
                           f"{', '.join(sorted(fields))}")
-    config = config.replace(**overrides).check()
+    return config.replace(**overrides).check()
+
+
+def create(name, dataset=None, config=None, **overrides):
+    """A built, uncompiled model from its named config (or a given config)."""
+    config = configure(name, dataset, config, **overrides)
     return model_class(config.model)(config)
 
 
-__all__ = ["names", "datasets", "list_configs", "get", "create", "model_class"]
+__all__ = ["names", "datasets", "list_configs", "get", "configure", "create", "model_class"]

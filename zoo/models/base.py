@@ -35,8 +35,9 @@ class (`MODEL`), and that is all the registry needs.
 import keras
 import tensorflow as tf
 
-from zoo import losses
+from zoo import data, losses
 from zoo.config import ConfigError
+from zoo.errors import UserError
 
 # Purposes of random draws: each gets its own stream.
 CRITIC_LATENT, PENALTY_MIX, GENERATOR_LATENT, SAMPLE_LATENT, DROPOUT = 1, 2, 3, 4, 5
@@ -81,7 +82,12 @@ class GAN(keras.Model):
         # Keras 3 under a distribution strategy needs call() (keras#20164).
         return self.generator(z, training=training)
 
-    def compile(self, g_optimizer, d_optimizer, jit_compile=False):
+    def compile(self, g_optimizer=None, d_optimizer=None, jit_compile=False):
+        """Without optimizers, the config's (`make_optimizers`), as the command uses."""
+        if (g_optimizer is None) != (d_optimizer is None):
+            raise ConfigError("give both g_optimizer and d_optimizer, or neither (the config's)")
+        if g_optimizer is None:
+            g_optimizer, d_optimizer = self.make_optimizers(self.config)
         super().compile(jit_compile=jit_compile)
         if self.config.mixed_precision:  # dynamic loss scaling against float16 underflow
             g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
@@ -95,6 +101,31 @@ class GAN(keras.Model):
 
     # Real batches one training step consumes (WGAN-GP: one per critic step).
     real_batches_per_step = 1
+
+    # Whether one train_step call is one generator step, so that a user's
+    # fit(steps_per_epoch=N) trains N steps. WGAN's calls are pieces of critic
+    # phases of varying length: only the trainer, which counts them, fits it.
+    calls_are_generator_steps = True
+
+    def fit(self, x=None, *args, **kwargs):
+        """keras.Model.fit, refusing at once what cannot train this model:
+        batches not shaped as zoo.dataset(model) gives them, or (for a model
+        whose calls are not generator steps) any call from outside the trainer."""
+        name = self.config.model
+        if not (self.calls_are_generator_steps or getattr(self, "caller_counts_calls", False)):
+            raise UserError(f"{name}'s train_step calls are parts of critic phases of varying "
+                            f"length, not generator steps, so fit cannot count them; train it "
+                            f"with zoo.train.run({name!r}, ...) or python -m zoo.train "
+                            f"--model={name}")
+        spec = getattr(x, "element_spec", None)
+        want = (self.real_batches_per_step, *data.example_shape(self.config.dataset))
+        if isinstance(spec, tf.TensorSpec) and tuple(spec.shape[1:]) != want:
+            raise UserError(f"{name}.fit takes batches shaped (batch, {', '.join(map(str, want))}): "
+                            f"{want[0]} real batch(es) per train_step; got {tuple(spec.shape)}; "
+                            "pass zoo.dataset(model)")
+        if spec is not None:
+            kwargs.setdefault("shuffle", False)  # the stream is shuffled by seed, resumably
+        return super().fit(x, *args, **kwargs)
 
     # Whether `initialize` needs the training images (loading them costs time).
     uses_training_images = False
@@ -124,8 +155,8 @@ class GAN(keras.Model):
 
     def _key(self, purpose, sub=0):
         key = tf.stack([self.rng_seed, tf.constant(0, tf.int64)])
-        for data in (tf.cast(self.step, tf.int64), purpose, sub):
-            key = tf.random.experimental.stateless_fold_in(key, data)
+        for value in (tf.cast(self.step, tf.int64), purpose, sub):
+            key = tf.random.experimental.stateless_fold_in(key, value)
         return key
 
     @staticmethod

@@ -16,47 +16,14 @@ Layers followed by BatchNorm have no bias (BatchNorm's offset is one), as in
 the authors' Newmu/dcgan_code; carpedm20 adds biases that BatchNorm cancels.
 """
 
-import dataclasses
 
 import keras
 import tensorflow as tf
 
 from zoo import data
-from zoo.config import ConfigError, GANConfig, require
+from zoo.configs.dcgan import DCGANConfig  # noqa: F401 - the model's config class
 from zoo.models.base import CRITIC_LATENT, GAN
 from zoo.models.layers import batch_norm, halvings, leaky_relu, normal, same_size_deconv
-
-
-@dataclasses.dataclass(frozen=True)
-class DCGANConfig(GANConfig):
-    arch: str = "dcgan"           # the one layer plan (carpedm20 model.py)
-    loss: str = "non_saturating"  # paper §3 via Goodfellow et al.: D's BCE, G's −log D(G(z))
-    gf_dim: int = 64              # carpedm20 model.py gf_dim: G's last hidden layer's channels
-    df_dim: int = 64              # carpedm20 df_dim: D's first layer's channels
-    kernel: int = 5               # carpedm20 ops.py conv2d / deconv2d k_h = k_w = 5
-    depth: int = 4                # carpedm20 model.py: four stride-2 layers in G and in D
-    init_std: float = 0.02        # paper §4: all weights N(0, 0.02)
-    learning_rate: float = 2e-4   # paper §4
-    beta1: float = 0.5            # paper §4 (0.9 "resulted in training oscillation")
-    beta2: float = 0.999          # Adam's default in both codes
-    adam_epsilon: float = 1e-8    # tf.train.AdamOptimizer's default (Keras's is 1e-7)
-    bn_momentum: float = 0.9      # carpedm20 ops.batch_norm decay 0.9
-    bn_epsilon: float = 1e-5      # carpedm20 ops.batch_norm epsilon
-    leak: float = 0.2             # paper §3: LeakyReLU slope 0.2
-    # Generator updates per discriminator update: 1 as the paper's Algorithm
-    # (Goodfellow et al.'s, k = 1) and Newmu/dcgan_code; carpedm20 runs 2.
-    generator_updates: int = 1
-
-    def check(self):
-        super().check()
-        if len(data.example_shape(self.dataset)) != 3:
-            raise ConfigError(f"dcgan needs an image dataset, not {self.dataset!r}")
-        for name in ("gf_dim", "df_dim", "kernel", "depth", "generator_updates"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        require(self, ("learning_rate", "adam_epsilon"), lambda v: v > 0, "positive")
-        require(self, ("beta1", "beta2"), lambda v: 0 <= v < 1, "in [0, 1)")
-        return self
 
 
 def generator(cfg):

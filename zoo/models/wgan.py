@@ -8,64 +8,15 @@ The code's critic is this one's negative (it minimises D(x) − D(G(z))): the
 same training with the sign of D flipped.
 """
 
-import dataclasses
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from zoo import data
-from zoo.config import ConfigError, GANConfig, require
+from zoo.configs.wgan import WGANConfig  # noqa: F401 - the model's config class
 from zoo.models.base import CRITIC_LATENT, GAN
 from zoo.models.layers import Clip, apply_constraints, batch_norm, leaky_relu, normal
-
-
-@dataclasses.dataclass(frozen=True)
-class WGANConfig(GANConfig):
-    arch: str = "dcgan"           # "dcgan" (models/dcgan.py) or "mlp" (models/mlp.py)
-    loss: str = "wasserstein"     # paper Alg. 1: the critic maximises E[D(x)] − E[D(G(z))]
-    ngf: int = 64                 # main.py --ngf
-    ndf: int = 64                 # main.py --ndf
-    mlp_units: int = 512          # the code's README: main.py --mlp_G --ngf 512
-    mlp_layers: int = 3           # models/mlp.py: 3 hidden ReLU layers (paper §4.3 says 4: --set mlp_layers=4)
-    clip_value: float = 0.01      # main.py --clamp_lower/--clamp_upper ±0.01
-    # Clipping covers every critic parameter, BatchNorm's scale and offset
-    # included (main.py clamps netD.parameters()); BatchNorm's moving
-    # statistics are not parameters and are not clipped.
-    n_critic: int = 5             # main.py --Diters
-    long_critic_iters: int = 100  # main.py: 100 critic iterations …
-    long_first: int = 25          # … while gen_iterations < 25 …
-    long_every: int = 500         # … and when gen_iterations % 500 == 0
-    learning_rate: float = 5e-5   # main.py --lrD = --lrG = 5e-5
-    rmsprop_rho: float = 0.99     # torch.optim.RMSprop alpha (Keras's default is 0.9)
-    # torch adds ε = 1e-8 to √v, Keras adds ε inside the root: √(v + 1e-16)
-    # matches √v + 1e-8 to within 1e-8 for every v.
-    rmsprop_epsilon: float = 1e-16
-    init_std: float = 0.02        # main.py weights_init: conv N(0, 0.02), BN scale N(1, 0.02)
-    bn_momentum: float = 0.9      # torch BatchNorm momentum 0.1 (Keras counts the other way)
-    bn_epsilon: float = 1e-5      # torch BatchNorm default
-
-    def check(self):
-        super().check()
-        if self.arch not in ("dcgan", "mlp"):
-            raise ConfigError(f"arch must be 'dcgan' or 'mlp', got {self.arch!r}")
-        for name in ("ngf", "ndf", "mlp_units", "mlp_layers", "n_critic", "long_critic_iters"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        if self.long_critic_iters % self.n_critic:
-            raise ConfigError(f"long_critic_iters ({self.long_critic_iters}) must be a multiple "
-                              f"of n_critic ({self.n_critic})")
-        if self.clip_value <= 0:
-            raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
-        require(self, ("learning_rate", "rmsprop_epsilon"), lambda v: v > 0, "positive")
-        require(self, ("rmsprop_rho",), lambda v: 0 <= v < 1, "in [0, 1)")
-        return self
-
-    def critic_iters(self, gen_iteration):
-        """main.py's Diters for generator iteration g (0-based)."""
-        g = gen_iteration
-        return self.long_critic_iters if g < self.long_first or g % self.long_every == 0 \
-            else self.n_critic
 
 
 # ---- networks -------------------------------------------------------------
@@ -181,6 +132,8 @@ class WGAN(GAN):
             name: tf.Variable(0.0, trainable=False, name=f"last_{name}",
                               aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             for name in ("g_loss", "g_grad_norm")}
+
+    calls_are_generator_steps = False  # a long critic phase spans 20 calls
 
     @property
     def real_batches_per_step(self):

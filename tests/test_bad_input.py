@@ -119,9 +119,10 @@ MNIST_SOURCES = ("mnist could not be loaded. Tried: TFDS copy in", "zoo cache",
 CASES = [
     # ---- zoo.train: names, numbers, overrides
     train("train-unknown-model", "--model=stylegan", NEW,
-          message="unknown model 'stylegan'; choose from dcgan, gan, wgan, wgan_gp"),
+          message=f"unknown model 'stylegan'; choose from {', '.join(models.names())}"),
     train("train-unknown-dataset", "--dataset=imagenet", NEW,
-          message="has no config for dataset 'imagenet'; choose from 25gaussians"),
+          message="has no config for dataset 'imagenet'; choose from "
+                  + ", ".join(models.datasets("wgan_gp"))),
     train("train-steps-0", *TOY, "--steps=0", NEW,
           message="steps must be a positive integer, got 0"),
     train("train-batch-size-negative", *TOY[:1], "--batch_size=-4", NEW,

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from zoo import models
+
 
 def train(*args, timeout=300):
     return subprocess.run([sys.executable, "-m", "zoo.train", *args],
@@ -19,8 +21,9 @@ def error_line(result):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--model=stylegan"], "unknown model 'stylegan'; choose from dcgan, gan, wgan, wgan_gp"),
-    (["--dataset=imagenet"], "no config for dataset 'imagenet'; choose from 25gaussians, 8gaussians, cifar10, cifar10_resnet, mnist, swissroll"),
+    (["--model=stylegan"], f"unknown model 'stylegan'; choose from {', '.join(models.names())}"),
+    (["--dataset=imagenet"], "no config for dataset 'imagenet'; choose from "
+                             + ", ".join(models.datasets("wgan_gp"))),
     (["--dataset=8gaussians", "--steps=0"], "steps must be a positive integer, got 0"),
     (["--dataset=8gaussians", "--batch_size=-4"], "batch_size must be a positive integer, got -4"),
     (["--dataset=8gaussians", "--set", "lambda=3"], "cannot override 'lambda=3'"),

@@ -6,6 +6,8 @@ the untrained generator by the margins below."""
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -142,6 +144,22 @@ def test_keras_save_and_load_model_round_trip(name, tmp_path):
     h = keras.models.load_model(tmp_path / "g.keras")
     assert type(h) is type(g) and h.latent_dim == g.latent_dim and h.record == g.record
     np.testing.assert_array_equal(h.generate(16, seed=1), g.generate(16, seed=1))
+
+
+@pytest.mark.parametrize("first", ["import zoo.generator, keras", "import keras, zoo"])
+def test_a_saved_generator_loads_in_a_new_process(first, tmp_path):
+    g = zoo.load("wgan_gp/8gaussians")
+    g.save(tmp_path / "g.keras")
+    np.save(tmp_path / "expected.npy", g.generate(8, seed=2))
+    script = (f"{first}\nimport sys, numpy as np\n"
+              "h = keras.models.load_model(sys.argv[1])\n"
+              "np.testing.assert_array_equal(h.generate(8, seed=2), np.load(sys.argv[2]))\n"
+              "print(type(h).__name__, h.latent_dim)\n")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "g.keras"),
+                             str(tmp_path / "expected.npy")],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["Generator", "2"]
 
 
 def test_record_is_reachable_and_names_its_protocols():

@@ -69,6 +69,14 @@ def save_image_grid(samples, path, columns=8):
     return pictures.save_image_grid(samples, path, columns)
 
 
+# A saved generator ("g.keras") names its class zoo>Generator, which Keras can
+# build only once zoo.generator has registered it: where Keras is already
+# loaded, register now (cheap); otherwise `import zoo.generator` (or any
+# zoo.load) does it, and keeps `import zoo` and --help free of TensorFlow.
+if "keras" in __import__("sys").modules:
+    from zoo import generator as _generator  # noqa: F401,E402
+
+
 def __getattr__(name):
     # `zoo.train.run(...)` after a bare `import zoo`: the submodule on first use.
     if name == "train":

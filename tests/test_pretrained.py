@@ -16,6 +16,7 @@ import tensorflow as tf
 
 import zoo
 from zoo import baseline, data, pretrained
+from zoo.dev import ship
 from zoo.errors import UserError
 
 NAMES = pretrained.available()
@@ -208,7 +209,7 @@ def test_reproduces_its_trained_baseline_and_beats_the_untrained(name, mnist_arr
     dataset = pretrained.record(name)["config"]["dataset"]
     if not data.available(dataset):  # Fashion-MNIST: the Debian package or --data_dir
         pytest.skip(f"{dataset} is not available on this machine (no download in tests)")
-    metrics = pretrained.evaluate_shipped(name)
+    metrics = ship.evaluate_shipped(name)
     assert set(metrics) == set(trained["metrics"])
     for key, stored in trained["metrics"].items():
         assert abs(metrics[key] - stored) <= tolerance(key, stored), (key, metrics[key], stored)
@@ -228,7 +229,7 @@ def test_untrained_numbers_are_what_the_config_gives():
     (checked on a toy: the same code path as every config, in seconds)."""
     name = "wgan_gp/8gaussians"
     config = pretrained.config_of(pretrained.load_saved_model(name))
-    untrained = pretrained.evaluate_untrained(config)
+    untrained = ship.evaluate_untrained(config)
     for key, stored in trained_section(name)["untrained"].items():
         assert abs(untrained[key] - stored) <= tolerance(key, stored), (key, untrained[key], stored)
 

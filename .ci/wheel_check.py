@@ -10,12 +10,14 @@ model) and every shipped classifier, and generates from each.
 import os
 import sys
 
-import keras
-import numpy as np
+import zoo  # first: its import hides TensorFlow's start-up lines (zoo.quiet)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from zoo import classifiers, data  # noqa: E402
 
 site = os.path.realpath(sys.argv[1])
-import zoo  # noqa: E402
-from zoo import classifiers, data  # noqa: E402
 
 origin = os.path.realpath(zoo.__file__)
 assert origin.startswith(site + os.sep), f"zoo was imported from {origin}, not from {site}"

@@ -102,7 +102,8 @@ def test_the_lock_names_its_holder_and_a_refused_run_creates_nothing(tmp_path):
     new = tmp_path / "a" / "b" / "run"
     # Bad input found once the lock is held: TFD, not freely redistributable,
     # is nowhere (no --data_dir, no download).
-    config = models.get("gan", "tfd").replace(steps=1, batch_size=8)
+    config = models.get("gan", "tfd").replace(steps=1, batch_size=8, g_units=(16, 16),
+                                              d_units=(16, 16))  # small: no 8000-unit layers
     with pytest.raises(UserError, match="tfd"):
         training.train(config, str(new), verbose=0, data_dir=str(tmp_path / "no-data"))
     assert not (tmp_path / "a").exists()

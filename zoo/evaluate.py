@@ -44,6 +44,7 @@ def evaluate(config, samples, data_dir=None, seed=0, inception_model=None, parze
 
 def samples_from_workdir(workdir, n, seed, step=None):
     from zoo import training
+    from zoo.generator import config_from_dict
     stored = training.stored_config(workdir)
     if stored is None:
         raise training.UsageError(f"{workdir} holds no zoo run (no config.json); pass the "
@@ -59,12 +60,6 @@ def samples_from_workdir(workdir, n, seed, step=None):
         workdir, f"evaluation-step{step}.json")
 
 
-def config_from_dict(stored):
-    """The config a run or export recorded, rebuilt as its model's config class."""
-    from zoo.generator import config_from_dict as rebuild
-    return rebuild(stored)
-
-
 def samples_from_export(export, n, seed):
     import tensorflow as tf
     from zoo.errors import UserError
@@ -75,6 +70,7 @@ def samples_from_export(export, n, seed):
         reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
         raise UserError(f"--export {export} is not a SavedModel of the zoo ({reason}); pass the "
                         "export/ directory of a zoo run") from None
+    from zoo.generator import config_from_dict
     return config_from_dict(stored), export_samples(module, n, seed), os.path.join(
         os.path.dirname(os.path.abspath(export)), "evaluation.json")
 
@@ -91,7 +87,7 @@ def main(argv):
     FLAGS = flags.FLAGS
     from zoo.errors import UserError, report
     from zoo.metrics import suite
-    from zoo.files import write_atomic
+    from zoo.files import WriteFailed, write_atomic, writing
     if bool(FLAGS.workdir) == bool(FLAGS.export):
         return report("give exactly one of --workdir or --export")
     if FLAGS.step is not None and not FLAGS.workdir:
@@ -115,7 +111,6 @@ def main(argv):
     results = dict(model=config.model, dataset=config.dataset, seed=FLAGS.seed, **results)
     for key, value in results.items():
         print(f"{key:>24}  {value:.6g}" if isinstance(value, float) else f"{key:>24}  {value}")
-    from zoo.files import WriteFailed, writing
     try:
         with writing("the evaluation", out):
             write_atomic(out, json.dumps(results, indent=2) + "\n")

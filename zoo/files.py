@@ -55,12 +55,22 @@ def write_atomic(path, content):
 
 # ---- one writer per run directory ---------------------------------------------------
 
+def nearest_existing(path):
+    """`path` if it exists, else the nearest directory above it that does."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
 def _first_missing(path):
     """The outermost directory of `path` that does not exist yet (None if it does)."""
-    path, missing = os.path.abspath(path), None
-    while not os.path.exists(path):
-        path, missing = os.path.dirname(path), path
-    return missing
+    path, existing = os.path.abspath(path), nearest_existing(path)
+    if path == existing:
+        return None
+    while os.path.dirname(path) != existing:
+        path = os.path.dirname(path)
+    return path
 
 
 def _remove_empty(path, up_to):
@@ -123,10 +133,7 @@ def is_write_failure(error):
     """Whether `error` is a write refused for lack of space or by a failing disk."""
     if isinstance(error, OSError):
         return error.errno in WRITE_ERRNOS
-    try:
-        import tensorflow as tf
-    except ImportError:  # pragma: no cover - TensorFlow is a dependency
-        return False
+    import tensorflow as tf  # here: `import zoo` and --help stay free of it
     if isinstance(error, tf.errors.ResourceExhaustedError):
         return not str(error).lstrip().startswith("OOM")  # memory, not disk
     return isinstance(error, tf.errors.OpError) and any(t in str(error) for t in WRITE_ERROR_TEXTS)
@@ -134,11 +141,8 @@ def is_write_failure(error):
 
 def free_space(path):
     """Free space on the file system of `path` (or its nearest existing parent), as text."""
-    path = os.path.abspath(path)
-    while not os.path.exists(path):
-        path = os.path.dirname(path)
     try:
-        free = shutil.disk_usage(path).free
+        free = shutil.disk_usage(nearest_existing(path)).free
     except OSError:
         return "unknown"
     for unit in ("bytes", "KB", "MB", "GB"):

@@ -30,7 +30,7 @@ import tensorflow as tf
 from zoo import data, distribute
 from zoo import files
 from zoo.files import TEMPORARY_PREFIXES, WriteFailed, writing, write_atomic  # noqa: F401
-from zoo.pictures import image_grid, scatter_image  # noqa: F401
+from zoo.pictures import encode_png, image_grid, scatter_image  # noqa: F401
 from zoo.config import ConfigError
 from zoo.errors import UserError
 
@@ -91,17 +91,16 @@ def stored_config(workdir):
 
 def prepare_workdir(workdir, config, chief=True):
     """Checks that the chief can write `workdir` and that what it holds was
-    trained with `config`. Nothing is created (bad input found later, such as
-    a missing data set, leaves no trace): `write_config` makes the directory
-    and records the config once the run is known to start."""
+    trained with `config`. Nothing is created here: the lock
+    (files.exclusive) makes the directory, and removes it again if bad input
+    found later (a missing data set) leaves it empty; `write_config` records
+    the config once the run is known to start."""
     if os.path.exists(workdir) and not os.path.isdir(workdir):
         raise UsageError(f"--workdir {workdir} is not a directory; choose another --workdir")
     if chief:
-        existing = os.path.abspath(workdir)  # or the nearest directory above it that exists
-        while not os.path.exists(existing):
-            existing = os.path.dirname(existing)
+        probe_dir = files.nearest_existing(workdir)  # the workdir, or where it will be made
         try:
-            tempfile.NamedTemporaryFile(dir=existing, prefix=".probe-").close()
+            tempfile.NamedTemporaryFile(dir=probe_dir, prefix=".probe-").close()
         except OSError as e:
             raise UsageError(f"--workdir {workdir} is not writable ({e.strerror}); "
                              "choose a directory you can write to") from None
@@ -232,7 +231,7 @@ def sample_picture(model):
 
 def save_png(picture, path):
     with writing("a sample picture", path):
-        write_atomic(path, tf.io.encode_png(picture).numpy())
+        write_atomic(path, encode_png(picture))
 
 
 # ---- callbacks -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from tensorflow.python.framework import config as tf_config
 
 import zoo
 import zoo.train
-from zoo import models, training
+from zoo import checkpoints, models, training
 from zoo.errors import UserError
 
 TOY = dict(batch_size=64)
@@ -32,7 +32,7 @@ def weights(model):
 def restored(config, workdir):
     """A model holding workdir's newest checkpoint."""
     model = training.build(config)
-    training.restore(training.checkpoint_manager(model, os.path.join(workdir, "checkpoints")))
+    checkpoints.restore(checkpoints.checkpoint_manager(model, os.path.join(workdir, "checkpoints")))
     return model
 
 

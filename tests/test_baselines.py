@@ -37,7 +37,7 @@ def test_ci_budget_reproduces_the_stored_metrics(path, tmp_path, shared_data_dir
     metrics = baseline.measure(config, str(tmp_path), shared_data_dir)
     assert metrics.keys() == record["ci"]["metrics"].keys()
     # The cheap quality signal: training moved the samples towards the data.
-    signal = baseline.QUALITY_SIGNAL.get(config.dataset)
+    signal = baseline.quality_signal(config)
     if signal:
         assert metrics[signal] < metrics[f"{signal}_untrained"], signal
     outside = {k: (v, record["ci"]["metrics"][k]["low"], record["ci"]["metrics"][k]["high"])

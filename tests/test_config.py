@@ -1,7 +1,8 @@
 import pytest
 
 from zoo import models
-from zoo.config import ConfigError, apply_overrides
+from zoo.config import apply_overrides
+from zoo.errors import UserError
 
 
 def test_registry_lists_and_gets_named_configs():
@@ -9,7 +10,7 @@ def test_registry_lists_and_gets_named_configs():
     cfg = models.get("wgan_gp", "mnist")
     assert (cfg.model, cfg.dataset, cfg.batch_size, cfg.latent_dim) == ("wgan_gp", "mnist", 50, 128)
     # A subset: a newly registered model must not break this test.
-    with pytest.raises(ConfigError, match=r"unknown model 'began'; choose from .*dcgan, gan, wgan"):
+    with pytest.raises(UserError, match=r"unknown model 'began'; choose from .*dcgan, gan, wgan"):
         models.get("began", "mnist")
     assert {"gan", "dcgan", "wgan", "wgan_gp"} <= set(models.names())
     assert all(models.model_class(m).__name__ for m in models.names())
@@ -30,14 +31,14 @@ def test_overrides_are_parsed_as_their_fields_types():
     ("gp_weight", "expected key=value"),
 ])
 def test_bad_overrides_say_what_to_do(override, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(UserError, match=message):
         apply_overrides(models.get("wgan_gp", "mnist"), [override])
 
 
 def test_checks_reject_bad_values():
-    with pytest.raises(ConfigError, match="critic_norm"):
+    with pytest.raises(UserError, match="critic_norm"):
         models.create("wgan_gp", "mnist", critic_norm="batch")
-    with pytest.raises(ConfigError, match="steps must be a positive integer"):
+    with pytest.raises(UserError, match="steps must be a positive integer"):
         models.get("wgan_gp", "mnist").replace(steps=-1).check()
 
 

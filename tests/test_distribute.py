@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import launch, models, training
+from zoo import checkpoints, launch, models, training
+from zoo.errors import UserError
 
 TOY = ["--dataset=8gaussians", "--batch_size=64"]
 
@@ -23,8 +24,8 @@ def toy_config(**changes):
 def chief_weights(workdir, config):
     """Generator and critic weights of the newest checkpoint in workdir."""
     model = training.build(config)
-    manager = training.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
-    assert training.restore(manager), f"no checkpoint in {workdir}"
+    manager = checkpoints.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
+    assert checkpoints.restore(manager), f"no checkpoint in {workdir}"
     return int(model.step), [w.numpy() for w in model.generator.weights + model.critic.weights]
 
 
@@ -182,5 +183,5 @@ def test_jit_compile_trains_with_xla(tmp_path):
 
 def test_jit_compile_under_op_determinism_is_refused(tmp_path):
     tf.config.experimental.enable_op_determinism()
-    with pytest.raises(training.UsageError, match="Keras refused --jit_compile"):
+    with pytest.raises(UserError, match="Keras refused --jit_compile"):
         training.build(toy_config(), jit_compile=True)

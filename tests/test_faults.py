@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import baseline, faults, training
+from zoo import baseline, faults, models, training
 
-STEPS, EVERY = 12, 3  # toy runs (faults.TOY_RUNS): 12 steps, a checkpoint every 3
-FAMILIES = list(faults.TOY_RUNS)
+STEPS, EVERY = 12, 3  # toy runs (zoo.models.toy): 12 steps, a checkpoint every 3
+FAMILIES = models.one_per_model()
 # Every write point, in an order where each is reached (see zoo.faults): with
 # checkpoints at 3, 6, 9, 12 and the newest 3 kept, the 4th save sweeps one.
 EVERY_POINT = ["replace=config.json:1", "step:5", "shards:2", "state:1", "sweep:1",

@@ -10,6 +10,7 @@ import sys
 import types
 
 import pytest
+import tensorflow as tf
 
 # What TensorFlow 2.21 prints on stderr as it loads and first finds its devices.
 NOISE = ["absl::InitializeLog", "oneDNN custom operations", "Could not find cuda drivers",
@@ -152,8 +153,11 @@ def test_fit_picks_keras_bar_on_a_terminal_plain_lines_elsewhere(
     monkeypatch.setattr(training, "_stdout_is_terminal", lambda: terminal)
     seen = {}
     model = types.SimpleNamespace(config=types.SimpleNamespace(steps=100, log_every=10),
+                                  step=tf.Variable(95, dtype=tf.int64),
+                                  calls_are_generator_steps=True,
                                   fit=lambda *a, **k: seen.update(k))
-    training._fit(model, None, 5, monitor="monitor", verbose=verbose, callbacks=["user"])
+    training._fit(model, None, monitor="monitor", verbose=verbose, callbacks=["user"])
+    assert seen["steps_per_epoch"] == 5
     assert seen["verbose"] == keras_verbose
     logs = [c for c in seen["callbacks"] if isinstance(c, training.StepLog)]
     assert len(logs) == step_log

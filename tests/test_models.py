@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from zoo import losses, models
-from zoo.config import ConfigError
+from zoo.errors import UserError
 from zoo.models import gan as gan_lib
 from zoo.models import wgan as wgan_lib
 from zoo.models.layers import Maxout
@@ -94,8 +94,8 @@ def compiled(name, dataset, **overrides):
 def test_dcgan_one_update_moves_each_loss_the_right_way():
     model = compiled("dcgan", "mnist")
     real = tf.random.uniform([16, 28, 28, 1], -1, 1, seed=1)
-    before = float(model.discriminator_step(real)["d_loss"])
-    after = float(model.discriminator_step(real)["d_loss"])  # same z: the step has not moved
+    before = float(model.critic_step(real)["d_loss"])
+    after = float(model.critic_step(real)["d_loss"])  # same z: the step has not moved
     assert after < before
     before = float(model.generator_step(16, 0)["g_loss"])
     z = model.latent(16, models.base.GENERATOR_LATENT, 0)
@@ -435,7 +435,7 @@ def test_a_config_names_its_loss_and_an_unknown_one_is_refused():
     assert models.get("gan", "mnist").loss == "non_saturating"
     gan = models.create("wgan_gp", "8gaussians", loss="hinge")
     assert (gan.d_loss_fn, gan.g_loss_fn) == losses.get("hinge")
-    with pytest.raises(ConfigError, match="loss must be one of hinge, least_squares, minimax"):
+    with pytest.raises(UserError, match="loss must be one of hinge, least_squares, minimax"):
         models.create("wgan_gp", "8gaussians", loss="kl")
 
 

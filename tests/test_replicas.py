@@ -28,15 +28,6 @@ import tensorflow as tf
 from zoo import losses, models, training
 from zoo.models import base
 
-# One call = one update of each network: the critic loops shortened to 1.
-ONE_UPDATE = {
-    "wgan_gp/8gaussians": dict(batch_size=64, n_critic=1),
-    "wgan_gp/mnist": dict(batch_size=8, n_critic=1),
-    "dcgan/mnist": dict(batch_size=8),
-    "wgan/mnist": dict(batch_size=8, n_critic=1, long_first=0, long_critic_iters=1,
-                       long_every=10 ** 6),
-    "gan/mnist": dict(batch_size=8),
-}
 BOUND = 1e-3
 
 
@@ -45,8 +36,8 @@ def sgd_config(name, monkeypatch):
     model, dataset = name.split("/")
     monkeypatch.setattr(models.model_class(model), "make_optimizers", staticmethod(
         lambda cfg: (keras.optimizers.SGD(1.0), keras.optimizers.SGD(1.0))))
-    return models.get(model, dataset).replace(steps=1, checkpoint_every=1, log_every=1,
-                                              image_every=1, **ONE_UPDATE[name])
+    return models.one_update(model, dataset, steps=1, checkpoint_every=1, log_every=1,
+                             image_every=1)
 
 
 def net_weights(model):
@@ -67,7 +58,7 @@ def update_gap(cfg, tmp_path, strategy):
     return gap / size
 
 
-@pytest.mark.parametrize("name", list(ONE_UPDATE))
+@pytest.mark.parametrize("name", models.unit_test_configs())
 def test_two_replicas_make_the_sgd_update_of_one_device(name, tmp_path, mirrored, monkeypatch):
     r = update_gap(sgd_config(name, monkeypatch), tmp_path, mirrored)
     print(f"{name}: r = {r:.3g}")

@@ -57,7 +57,7 @@ def train(dataset, data_dir=None, epochs=EPOCHS):
 def export(model, dataset, accuracy, epochs):
     import tensorflow as tf
     from zoo.data.formats import directory_digest
-    from zoo.training import write_atomic
+    from zoo.files import write_atomic
     directory = os.path.join(CLASSIFIER_DIR, dataset)
     module = tf.Module()
     module.model = model
@@ -138,8 +138,9 @@ def main(argv):
 
 if __name__ == "__main__":
     from absl import app, flags
+    from zoo import datasets
     from zoo.errors import parse_absl_flags
-    flags.DEFINE_enum("dataset", "mnist", ["mnist", "fashion_mnist", "cifar10"], "Dataset.")
+    flags.DEFINE_enum("dataset", "mnist", list(datasets.names(classifier=True)), "Dataset.")
     flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
     flags.DEFINE_integer("epochs", EPOCHS, "Training epochs.", lower_bound=1)
     app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_absl_flags)

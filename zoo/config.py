@@ -16,10 +16,6 @@ from zoo.errors import UserError
 RUN_FIELDS = ("steps", "log_every", "image_every", "checkpoint_every")
 
 
-class ConfigError(UserError, ValueError):
-    """A config value or override that cannot be used."""
-
-
 @dataclasses.dataclass(frozen=True)
 class GANConfig:
     model: str
@@ -66,30 +62,30 @@ class GANConfig:
             value = getattr(self, field.name)
             for v in value if isinstance(value, tuple) else (value,):
                 if isinstance(v, float) and not math.isfinite(v):
-                    raise ConfigError(f"{field.name} must be a finite number, got {value}")
+                    raise UserError(f"{field.name} must be a finite number, got {value}")
         for name in ("batch_size", "latent_dim", "steps", "log_every", "image_every",
                      "checkpoint_every"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+                raise UserError(f"{name} must be a positive integer, got {getattr(self, name)}")
         if not 0 <= self.seed < 2 ** 31:
-            raise ConfigError(f"seed must be in [0, 2^31), got {self.seed}")
+            raise UserError(f"seed must be in [0, 2^31), got {self.seed}")
         if self.train_split not in ("train", "train_full"):
-            raise ConfigError(f"train_split must be 'train' or 'train_full', got {self.train_split!r}")
+            raise UserError(f"train_split must be 'train' or 'train_full', got {self.train_split!r}")
         from zoo import losses
         if self.loss not in losses.LOSSES:
-            raise ConfigError(f"loss must be one of {', '.join(losses.names())}, got {self.loss!r}")
+            raise UserError(f"loss must be one of {', '.join(losses.names())}, got {self.loss!r}")
         if self.latent_dist not in ("normal", "uniform"):
-            raise ConfigError(f"latent_dist must be 'normal' or 'uniform', got {self.latent_dist!r}")
+            raise UserError(f"latent_dist must be 'normal' or 'uniform', got {self.latent_dist!r}")
         return self
 
 
 def require(config, names, ok, rule):
-    """Raises a ConfigError for the first field of `names` whose value fails
+    """Raises a UserError for the first field of `names` whose value fails
     `ok`, saying that it must be `rule`."""
     for name in names:
         value = getattr(config, name)
         if not ok(value):
-            raise ConfigError(f"{name} must be {rule}, got {value}")
+            raise UserError(f"{name} must be {rule}, got {value}")
 
 
 def _parse(value, kind):
@@ -115,14 +111,14 @@ def apply_overrides(config, overrides):
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or key not in fields:
-            raise ConfigError(
+            raise UserError(
                 f"cannot override {item!r}: expected key=value with key one of "
                 f"{', '.join(sorted(fields - {'model', 'dataset'}))}")
         if key in ("model", "dataset"):
-            raise ConfigError(f"use --{key}, not an override, to choose the {key}")
+            raise UserError(f"use --{key}, not an override, to choose the {key}")
         try:
             changes[key] = _parse(value.strip(), getattr(config, key))
         except ValueError:
-            raise ConfigError(f"cannot override {key}={value!r}: expected a value like "
+            raise UserError(f"cannot override {key}={value!r}: expected a value like "
                               f"{getattr(config, key)!r}") from None
     return config.replace(**changes)

@@ -7,8 +7,11 @@ import sys
 EXIT_USER_ERROR = 2
 
 
-class UserError(Exception):
-    """Bad input: the message names the problem and the fix."""
+class UserError(ValueError):
+    """Bad input (a config value, a flag, a workdir, an API argument): the
+    message names the problem and the fix. The zoo's one type for it; a few
+    subclasses name a kind the caller may want to catch alone (a missing data
+    set, a busy workdir)."""
 
 
 def parse_absl_flags(argv):

@@ -22,6 +22,8 @@ import sys
 
 import numpy as np
 
+from zoo.errors import UserError
+
 N_PARZEN_VALIDATION = 1000  # Goodfellow et al.'s σ search: the first 1,000 validation images
 
 
@@ -43,18 +45,18 @@ def evaluate(config, samples, data_dir=None, seed=0, inception_model=None, parze
 
 
 def samples_from_workdir(workdir, n, seed, step=None):
-    from zoo import training
+    from zoo import checkpoints, training, workdirs
     from zoo.generator import config_from_dict
-    stored = training.stored_config(workdir)
+    stored = workdirs.stored_config(workdir)
     if stored is None:
-        raise training.UsageError(f"{workdir} holds no zoo run (no config.json); pass the "
-                                  "--workdir of a run")
+        raise UserError(f"{workdir} holds no zoo run (no config.json); pass the "
+                        "--workdir of a run")
     config = config_from_dict(stored)
     model = training.build(config)
-    manager = training.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
-    path = training.restore(manager, step)
+    manager = checkpoints.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))
+    path = checkpoints.restore(manager, step)
     if not path:
-        raise training.UsageError(f"{workdir} holds no checkpoint; train first")
+        raise UserError(f"{workdir} holds no checkpoint; train first")
     step = int(model.step.numpy())
     return config, model.sample(n, seed=seed).numpy(), os.path.join(
         workdir, f"evaluation-step{step}.json")
@@ -62,7 +64,6 @@ def samples_from_workdir(workdir, n, seed, step=None):
 
 def samples_from_export(export, n, seed):
     import tensorflow as tf
-    from zoo.errors import UserError
     try:
         module = tf.saved_model.load(export)
         stored = json.loads(module.config_json.numpy().decode())
@@ -85,7 +86,7 @@ def main(argv):
     from absl import flags
     del argv
     FLAGS = flags.FLAGS
-    from zoo.errors import UserError, report
+    from zoo.errors import report
     from zoo.metrics import suite
     from zoo.files import WriteFailed, write_atomic, writing
     if bool(FLAGS.workdir) == bool(FLAGS.export):

@@ -171,3 +171,15 @@ def writing(what, path):
             raise
         raise WriteFailed(f"could not write {what} to {path}: {_reason(e)} "
                           f"({free_space(path)} free there)") from e
+
+
+def replace_directory(new, final):
+    """Puts the complete directory `new` at `final` (same file system): the
+    old one is renamed aside first and removed last; a crash in between
+    leaves `<final>.old`, which tidy_workdir restores."""
+    old = final + ".old"
+    shutil.rmtree(old, ignore_errors=True)  # left by a crash between the renames
+    if os.path.exists(final):
+        os.replace(final, old)
+    os.replace(new, final)
+    shutil.rmtree(old, ignore_errors=True)

@@ -6,7 +6,8 @@
 
 import numpy as np
 
-from zoo.files import write_atomic
+from zoo import datasets
+from zoo.files import write_atomic, writing
 
 
 def image_grid(images, value_range, columns=8):
@@ -53,3 +54,26 @@ def save_image_grid(samples, path, columns=8, value_range=(0.0, 1.0)):
                          f"got shape {samples.shape}")
     write_atomic(str(path), encode_png(picture))
     return picture
+
+
+# ---- a model's samples ----------------------------------------------------------
+
+def picture_samples(config):
+    """How many samples a picture shows: a grid of 64 images, or 4,096 toy points."""
+    return 4096 if datasets.info(config.dataset).toy else 64
+
+def picture(samples, config):
+    """A uint8 picture of `picture_samples(config)` samples: a density image
+    of toy points, else an image grid."""
+    if samples.ndim == 2:
+        return scatter_image(samples)
+    return image_grid(samples, config.value_range)
+
+def sample_picture(model):
+    """A uint8 picture of samples from the fixed noise bank of the run's seed."""
+    config = model.config
+    return picture(model.sample(picture_samples(config), seed=config.seed).numpy(), config)
+
+def save_png(picture, path):
+    with writing("a sample picture", path):
+        write_atomic(path, encode_png(picture))

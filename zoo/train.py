@@ -18,13 +18,12 @@ import os
 import random
 import sys
 
-from zoo import errors
+from zoo import errors, files, models
 
 DEFAULT_MODEL = "wgan_gp"
 
 
 def default_config_name(model):
-    from zoo import models
     return "mnist" if "mnist" in models.datasets(model) else models.datasets(model)[0]
 
 
@@ -35,7 +34,6 @@ def default_workdir(model, dataset=None):
 def resolve_config(model, dataset, steps=None, batch_size=None, seed=None, overrides=()):
     """The registered config, with --set overrides ("key=value" strings) and
     the run flags applied, checked."""
-    from zoo import models
     from zoo.config import apply_overrides
     dataset = dataset or default_config_name(model)
     config = apply_overrides(models.get(model, dataset), overrides)
@@ -62,7 +60,7 @@ def run(model=DEFAULT_MODEL, dataset=None, *, steps=None, batch_size=None, seed=
     config's seed (keras.utils.set_random_seed, which seeds the weights)."""
     import numpy as np
     from tensorflow.python.framework import config as tf_config
-    from zoo import models, training
+    from zoo import training
     settings = resolve_config(model, dataset, steps, batch_size, seed)
     settings = models.configure(settings.model, config=settings, **dict(config or {}))
     if mixed_precision:
@@ -111,14 +109,12 @@ def define_flags():
 
 
 def print_config(model, dataset=None):
-    from zoo import models
     name = dataset or default_config_name(model)
     print(models.get(model, name).to_json())
 
 
 def list_configs():
     """One line per registered config: what it trains, how long, and its loss."""
-    from zoo import models
     print(f"{'model/config':<24} {'batch':>5} {'steps':>7} {'paper steps':>11}  loss")
     for name in models.list_configs():
         c = models.get(*name.split("/"))
@@ -167,7 +163,7 @@ def main(argv):
             return 0  # the chief reports, and exports
     except errors.UserError as e:
         return errors.report(e)
-    except (training.TrainingDiverged, training.WorkerLost, training.WriteFailed) as e:
+    except (training.TrainingDiverged, training.WorkerLost, files.WriteFailed) as e:
         return errors.report(e, code=1)
     print(f"done: generator exported to {os.path.join(workdir, 'export')}; "
           f"samples in {os.path.join(workdir, 'samples.png')}")

@@ -5,7 +5,8 @@ these configs apply its rules and training settings at 28×28 and 32×32."""
 
 import dataclasses
 
-from zoo.config import ConfigError, GANConfig, require
+from zoo.config import GANConfig, require
+from zoo.errors import UserError
 
 # The registry's model class for these configs, imported when a model is
 # built (configs stay importable without TensorFlow).
@@ -36,10 +37,10 @@ class DCGANConfig(GANConfig):
         super().check()
         from zoo import data
         if len(data.example_shape(self.dataset)) != 3:
-            raise ConfigError(f"dcgan needs an image dataset, not {self.dataset!r}")
+            raise UserError(f"{self.model} needs an image dataset, not {self.dataset!r}")
         for name in ("gf_dim", "df_dim", "kernel", "depth", "generator_updates"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+                raise UserError(f"{name} must be a positive integer, got {getattr(self, name)}")
         require(self, ("learning_rate", "adam_epsilon"), lambda v: v > 0, "positive")
         require(self, ("beta1", "beta2"), lambda v: 0 <= v < 1, "in [0, 1)")
         return self

@@ -4,7 +4,8 @@ code, goodfeli/adversarial (pylearn2 YAML files named per config)."""
 import dataclasses
 from typing import Tuple
 
-from zoo.config import ConfigError, GANConfig, require
+from zoo.config import GANConfig, require
+from zoo.errors import UserError
 
 # The registry's model class for these configs, imported when a model is
 # built (configs stay importable without TensorFlow).
@@ -65,22 +66,22 @@ class GoodfellowGANConfig(GANConfig):
     def check(self):
         super().check()
         if self.arch not in ("mlp", "conv"):
-            raise ConfigError(f"arch must be 'mlp' or 'conv', got {self.arch!r}")
+            raise UserError(f"arch must be 'mlp' or 'conv', got {self.arch!r}")
         if self.update not in ("simultaneous", "alternating"):
-            raise ConfigError(f"update must be 'simultaneous' or 'alternating', got {self.update!r}")
+            raise UserError(f"update must be 'simultaneous' or 'alternating', got {self.update!r}")
         if len(self.g_units) != len(self.g_activations):
-            raise ConfigError("g_units and g_activations need one entry per hidden layer")
+            raise UserError("g_units and g_activations need one entry per hidden layer")
         if self.g_hidden_bias and len(self.g_hidden_bias) != len(self.g_units):
-            raise ConfigError("g_hidden_bias needs one entry per hidden layer (or none)")
+            raise UserError("g_hidden_bias needs one entry per hidden layer (or none)")
         if self.g_output_sparse_init < 0:
-            raise ConfigError(f"g_output_sparse_init must be 0 or positive, got "
+            raise UserError(f"g_output_sparse_init must be 0 or positive, got "
                               f"{self.g_output_sparse_init}")
         if self.g_output not in ("sigmoid", "linear"):
-            raise ConfigError(f"g_output must be 'sigmoid' or 'linear', got {self.g_output!r}")
+            raise UserError(f"g_output must be 'sigmoid' or 'linear', got {self.g_output!r}")
         if not (0 < self.input_keep <= 1 and 0 < self.hidden_keep <= 1):
-            raise ConfigError("input_keep and hidden_keep must be in (0, 1]")
+            raise UserError("input_keep and hidden_keep must be in (0, 1]")
         if self.k <= 0 or self.d_pieces <= 0:
-            raise ConfigError("k and d_pieces must be positive integers")
+            raise UserError("k and d_pieces must be positive integers")
         require(self, ("learning_rate", "lr_decay"), lambda v: v > 0, "positive")
         require(self, ("momentum", "final_momentum"), lambda v: 0 <= v < 1, "in [0, 1)")
         return self
@@ -93,6 +94,10 @@ _COMMON = dict(
     # trains until its termination criterion (paper_steps: the epoch cap in updates).
     steps=1000, log_every=10, image_every=100, checkpoint_every=100,
 )
+
+# CI budget: D starts flat (weights U(±0.005)), so G hardly moves in 20
+# steps; 300 take seconds (48 steps/s).
+CI_STEPS = {"mnist": 300}
 
 CONFIGS = {
     "mnist": GoodfellowGANConfig(

@@ -3,7 +3,8 @@ martinarjovsky/WassersteinGAN (`main.py` defaults)."""
 
 import dataclasses
 
-from zoo.config import ConfigError, GANConfig, require
+from zoo.config import GANConfig, require
+from zoo.errors import UserError
 
 # The registry's model class for these configs, imported when a model is
 # built (configs stay importable without TensorFlow).
@@ -38,15 +39,15 @@ class WGANConfig(GANConfig):
     def check(self):
         super().check()
         if self.arch not in ("dcgan", "mlp"):
-            raise ConfigError(f"arch must be 'dcgan' or 'mlp', got {self.arch!r}")
+            raise UserError(f"arch must be 'dcgan' or 'mlp', got {self.arch!r}")
         for name in ("ngf", "ndf", "mlp_units", "mlp_layers", "n_critic", "long_critic_iters"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+                raise UserError(f"{name} must be a positive integer, got {getattr(self, name)}")
         if self.long_critic_iters % self.n_critic:
-            raise ConfigError(f"long_critic_iters ({self.long_critic_iters}) must be a multiple "
+            raise UserError(f"long_critic_iters ({self.long_critic_iters}) must be a multiple "
                               f"of n_critic ({self.n_critic})")
         if self.clip_value <= 0:
-            raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
+            raise UserError(f"clip_value must be positive, got {self.clip_value}")
         require(self, ("learning_rate", "rmsprop_epsilon"), lambda v: v > 0, "positive")
         require(self, ("rmsprop_rho",), lambda v: 0 <= v < 1, "in [0, 1)")
         return self
@@ -69,6 +70,15 @@ _COMMON = dict(
     # hour on a CPU); main.py runs 25 epochs of critic batches (--niter).
     steps=1000, log_every=10, image_every=100, checkpoint_every=100,
 )
+
+# The test suite's smallest runs (zoo.models.toy): long critic phases of 2
+# calls in the first 2 and every 4th generator iteration, so that a short run
+# crosses phase boundaries; ONE_UPDATE: every call one critic update and one
+# generator update.
+TOY = dict(long_first=2, long_critic_iters=10, long_every=4)
+ONE_UPDATE = dict(n_critic=1, long_first=0, long_critic_iters=1, long_every=10 ** 6)
+# CI budgets: the first 25 generator steps take 100 critic updates each.
+CI_STEPS = {"mnist": 3, "cifar10": 2}
 
 CONFIGS = {
     # main.py has no MNIST loader and needs isize % 16 == 0; at 28×28 the

@@ -5,7 +5,8 @@ and its code, igul222/improved_wgan_training (`gan_mnist.py`, `gan_toy.py`,
 
 import dataclasses
 
-from zoo.config import ConfigError, GANConfig, require
+from zoo.config import GANConfig, require
+from zoo.errors import UserError
 
 # The registry's model class for these configs, imported when a model is
 # built (configs stay importable without TensorFlow).
@@ -34,21 +35,23 @@ class WGANGPConfig(GANConfig):
         super().check()
         from zoo.models.wgan_gp import ARCHITECTURES
         if self.arch not in ARCHITECTURES:
-            raise ConfigError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+            raise UserError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.critic_norm not in ("none", "layer"):
-            raise ConfigError(f"critic_norm must be 'none' or 'layer', got {self.critic_norm!r}")
+            raise UserError(f"critic_norm must be 'none' or 'layer', got {self.critic_norm!r}")
         for name in ("n_critic", "dim"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+                raise UserError(f"{name} must be a positive integer, got {getattr(self, name)}")
         if self.generator_batch < 0 or self.generator_batch % self.batch_size:
-            raise ConfigError(f"generator_batch must be 0 or a multiple of batch_size "
+            raise UserError(f"generator_batch must be 0 or a multiple of batch_size "
                               f"({self.batch_size}), got {self.generator_batch}")
         if self.lr_decay_steps < 0:
-            raise ConfigError(f"lr_decay_steps must be 0 or positive, got {self.lr_decay_steps}")
+            raise UserError(f"lr_decay_steps must be 0 or positive, got {self.lr_decay_steps}")
         require(self, ("learning_rate", "adam_epsilon"), lambda v: v > 0, "positive")
         require(self, ("beta1", "beta2"), lambda v: 0 <= v < 1, "in [0, 1)")
         require(self, ("gp_weight",), lambda v: v >= 0, "0 or positive")
         return self
+
+ONE_UPDATE = dict(n_critic=1)  # the replica test: one critic update per call (zoo.models.toy)
 
 CONFIGS = {
     "mnist": WGANGPConfig(

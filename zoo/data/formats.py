@@ -11,10 +11,11 @@ import tempfile
 
 import numpy as np
 
+from zoo import datasets
+
 SPLITS = ("train", "validation", "test", "train_full")
-IMAGE_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3),
-                "tfd": (48, 48, 1), "olivetti_faces": (48, 48, 1)}
-IMAGE_DATASETS = tuple(IMAGE_SHAPES)
+IMAGE_DATASETS = datasets.names(toy=False)
+IMAGE_SHAPES = {name: datasets.info(name).shape for name in IMAGE_DATASETS}
 
 MNIST_PKL_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 # The MD5s that the official cifar-10-python.tar.gz's batches are published
@@ -121,10 +122,9 @@ def hold_out(x, y, n_validation, x_test, y_test):
             "test": (x_test, y_test), "train_full": (x, y)}
 
 
-# Validation hold-outs: MNIST's is the official 50k/10k cut of Goodfellow et
-# al. 2014; the others hold out the last 10k (at most a sixth / fifth).
-VALIDATION = {"mnist": lambda n: 10000, "fashion_mnist": lambda n: min(10000, n // 6),
-              "cifar10": lambda n: min(10000, n // 5)}
+# Validation hold-outs (zoo.datasets): the size given the training set's.
+VALIDATION = {name: datasets.info(name).validation for name in IMAGE_DATASETS
+              if datasets.info(name).validation}
 
 
 def mnist_from_pickle_bytes(data):

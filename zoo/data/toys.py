@@ -5,7 +5,9 @@ and swissroll sampled anew per batch, keyed by (seed, batch index);
 import numpy as np
 import tensorflow as tf
 
-TOY_DATASETS = ("8gaussians", "25gaussians", "swissroll")
+from zoo import datasets
+
+TOY_DATASETS = datasets.names(toy=True)
 
 _8G_CENTERS = 2.0 * np.array(
     [(1, 0), (-1, 0), (0, 1), (0, -1)] +

@@ -21,24 +21,6 @@ import numpy as np
 # ZOO_BASELINE_DIR: another directory of baselines (the kill battery writes there).
 BASELINE_DIR = os.environ.get("ZOO_BASELINE_DIR") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "baselines")
-# CI budgets, in generator steps, per dataset (a config name may override):
-# short enough for the test suite, long enough that the losses and the
-# samples have moved from initialisation.
-CI_STEPS = {"mnist": 20, "8gaussians": 100, "25gaussians": 100, "swissroll": 100,
-            "fashion_mnist": 20, "cifar10": 5, "olivetti_faces": 20, "tfd": 20,
-            # WGAN's first 25 generator steps take 100 critic updates each.
-            "wgan/mnist": 3, "wgan/cifar10": 2,
-            # The original GAN's D starts flat (weights U(±0.005)): its G hardly
-            # moves in 20 steps; 300 take seconds (48 steps/s).
-            "gan/mnist": 300}
-# The cheap quality signal the CI budget must improve over the untrained
-# generator of the same seed: on MNIST (one image dataset per model) the MNIST
-# classifier's Fréchet distance (the untrained original GAN already matches
-# the pixel marginals, so pixel distances barely move in a CI budget); on the
-# toys the sliced Wasserstein distance. Elsewhere the numbers are stored, but
-# 2–5 steps of the large CIFAR-10 nets are too few for a reliable signal.
-QUALITY_SIGNAL = {"mnist": "classifier_frechet_distance", "8gaussians": "sliced_wasserstein",
-                  "25gaussians": "sliced_wasserstein", "swissroll": "sliced_wasserstein"}
 SEEDS = (0, 1, 2)
 N_SAMPLES = 1000
 
@@ -137,15 +119,17 @@ def measure(config, workdir, data_dir=None):
     return result
 
 
-def ci_steps(model, name):
-    from zoo import models
-    return CI_STEPS.get(f"{model}/{name}", CI_STEPS[models.get(model, name).dataset])
+def quality_signal(config):
+    """The metric a CI budget must improve over the untrained generator (zoo.datasets)."""
+    from zoo import datasets
+    return datasets.info(config.dataset).quality_signal
 
 
 def ci_config(model, name, seed):
+    """The config a baseline's CI test trains: its CI budget (zoo.models.ci_steps)."""
     from zoo import models
     cfg = models.get(model, name)
-    steps = ci_steps(model, name)
+    steps = models.ci_steps(model, name)
     return cfg.replace(seed=seed, steps=steps, checkpoint_every=steps, image_every=steps,
                        log_every=steps)
 
@@ -178,7 +162,7 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
                 + (" --data_dir=DIR" if data_dir else ""),
         created=datetime.date.today().isoformat(),
         config=cfg.to_dict(),
-        ci=dict(steps=ci_steps(model, dataset), seeds=list(seeds),
+        ci=dict(steps=cfg.steps, seeds=list(seeds),
                 metrics={k: band([r[k] for r in runs], RESOLUTION.get(k, 0.0))
                          for k in runs[0]}),
         metric_definitions={k: definitions.get(k, "train_step log at the last step")
@@ -207,11 +191,10 @@ def main(argv):
     from zoo.errors import UserError, report
     model, dataset = flags.FLAGS.model, flags.FLAGS.dataset
     seeds = tuple(int(s) for s in flags.FLAGS.seeds)  # checked by the flag's validator
+    from zoo import models
     try:
-        ci_steps(model, dataset)
-    except KeyError as e:
-        return report(f"no CI budget for dataset {e}; add it to CI_STEPS")
-    except ValueError as e:
+        models.get(model, dataset)
+    except UserError as e:
         return report(e)
     from zoo.files import WriteFailed
     try:

@@ -34,6 +34,8 @@ import subprocess
 import sys
 import time
 
+from zoo import models
+
 
 def _die():
     sys.stdout.flush()
@@ -97,36 +99,26 @@ def arm(point, n=1):
                          "see python -m zoo.faults --help")
 
 
-# Toy sizes of each model family for the battery (WGAN's long critic phases
-# shortened to 10 calls, so that a short run crosses phase boundaries).
-TOY_RUNS = {
-    "wgan_gp/8gaussians": dict(batch_size=64),
-    "gan/mnist": dict(batch_size=8),
-    "dcgan/mnist": dict(batch_size=8),
-    "wgan/mnist": dict(batch_size=8, long_first=2, long_critic_iters=10, long_every=4),
-}
-
-
 def toy_config(name, steps, checkpoint_every):
-    from zoo import models
-    return models.get(*name.split("/")).replace(**TOY_RUNS[name], steps=steps,
-                                                checkpoint_every=checkpoint_every)
+    """The registry's toy run of `name` ("model/config", zoo.models.toy)."""
+    return models.toy(*name.split("/"), steps=steps, checkpoint_every=checkpoint_every)
 
 
 def train_args(name, workdir, steps, checkpoint_every):
     """zoo.train's flags for toy_config(name, steps, checkpoint_every) in workdir."""
     model, dataset = name.split("/")
-    sets = [f"--set={k}={v}" for k, v in TOY_RUNS[name].items() if k != "batch_size"]
-    return [f"--model={model}", f"--dataset={dataset}",
-            f"--batch_size={TOY_RUNS[name]['batch_size']}", f"--steps={steps}",
-            f"--set=checkpoint_every={checkpoint_every}", *sets, f"--workdir={workdir}"]
+    toy, default = toy_config(name, steps, checkpoint_every), models.get(model, dataset)
+    sets = [f"--set={k}={v}" for k, v in toy.to_dict().items()
+            if v != getattr(default, k) and k not in ("batch_size", "steps")]
+    return [f"--model={model}", f"--dataset={dataset}", f"--batch_size={toy.batch_size}",
+            f"--steps={steps}", *sets, f"--workdir={workdir}"]
 
 
 def checkpoint_values(config, workdir):
     """The step and every variable (networks, optimizers) of workdir's newest checkpoint."""
-    from zoo import training
+    from zoo import checkpoints, training
     model = training.build(config)
-    if not training.restore(training.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))):
+    if not checkpoints.restore(checkpoints.checkpoint_manager(model, os.path.join(workdir, "checkpoints"))):
         raise FileNotFoundError(f"no checkpoint in {workdir}")
     variables = model.weights + model.g_optimizer.variables + model.d_optimizer.variables
     return int(model.step), [v.numpy() for v in variables]

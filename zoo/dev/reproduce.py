@@ -96,7 +96,7 @@ ELSEWHERE = [
 def ours(name, data_dir=None):
     """{metric: [value per bank]} of the shipped generator `name` (Parzen on
     bank 0 only: the report gives its protocol's own error), or None."""
-    from zoo import evaluate, pretrained, training
+    from zoo import evaluate, pictures, pretrained
     if name not in pretrained.available():
         return None
     generator = pretrained.load_saved_model(name)
@@ -109,7 +109,7 @@ def ours(name, data_dir=None):
                                             parzen=bank == 0).items():
             values.setdefault(key, []).append(value)
     os.makedirs(os.path.dirname(picture_path(name)), exist_ok=True)
-    training.save_png(training.picture(draw(training.picture_samples(config), 0), config),
+    pictures.save_png(pictures.picture(draw(pictures.picture_samples(config), 0), config),
                       picture_path(name))
     return values
 
@@ -122,7 +122,7 @@ def seconds_to_train(name, steps, calls=3):
     """(wall seconds `steps` generator steps of `name` would take here, calls/s):
     its train step timed on a synthetic batch of its shape (no data needed)
     over `calls` calls after an untimed one; WGAN's long critic phases are
-    counted by the model's own schedule (calls_until)."""
+    counted by WGAN's own schedule (calls_until)."""
     import tensorflow as tf
     from zoo import data, models, training
     config = models.get(*name.split("/"))
@@ -133,7 +133,7 @@ def seconds_to_train(name, steps, calls=3):
     batch = tf.random.stateless_uniform((config.batch_size, model.real_batches_per_step, *shape),
                                         (0, 0), low, high)
     ds = tf.data.Dataset.from_tensors(batch).repeat()
-    total_calls = model.calls_until(steps)  # from step 0
+    total_calls = steps if model.calls_are_generator_steps else model.calls_until(steps)
     model.caller_counts_calls = True  # it times calls, WGAN's phase calls included
     model.fit(ds, epochs=1, steps_per_epoch=1, verbose=0, shuffle=False)
     start = time.perf_counter()
@@ -232,7 +232,7 @@ def report(data_dir=None, measure=True):
 def main(argv):
     from absl import flags
     from zoo.errors import UserError, report as report_error
-    from zoo.training import write_atomic
+    from zoo.files import write_atomic
     del argv
     try:
         text = report(flags.FLAGS.data_dir, flags.FLAGS.measure)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 
+from zoo import files
 from zoo.errors import UserError
 from zoo.pretrained import (EVALUATION_SAMPLES, EVALUATION_SEED, model_dir, record_path,
                             verified_dir)
@@ -108,7 +109,7 @@ def licence_section(dataset):
 def add_wall_time(workdir, seconds):
     """The run's wall time over every invocation that trained in `workdir`
     (a run resumed, or extended to more steps, adds up), kept in WALL_FILE."""
-    from zoo.training import write_atomic
+    from zoo.files import write_atomic
     path = os.path.join(workdir, WALL_FILE)
     total = dict(seconds=0.0, invocations=0)
     if os.path.exists(path):
@@ -129,7 +130,7 @@ def ship(name, config, workdir, command, wall, data_dir=None):
     import tensorflow as tf
     from zoo.dev import baseline
     from zoo.data.formats import directory_digest
-    from zoo.training import replace_directory, write_atomic
+    from zoo.files import replace_directory, write_atomic
     os.makedirs(os.path.dirname(model_dir(name)), exist_ok=True)
     staged = tempfile.mkdtemp(dir=os.path.dirname(model_dir(name)), prefix=".tmp-")
     try:
@@ -169,7 +170,6 @@ def main(argv):
         return report("give --name=model/config to train and ship; python -m zoo.pretrained "
                       "lists the shipped generators")
     from zoo import models, training
-    from zoo.config import ConfigError
     try:
         model, _, dataset = FLAGS.name.partition("/")
         if not dataset:
@@ -182,9 +182,9 @@ def main(argv):
         training.train(config, workdir, data_dir=FLAGS.data_dir, verbose=2)
         wall = add_wall_time(workdir, time.perf_counter() - start)
         entry, trained = ship(FLAGS.name, config, workdir, command, wall, FLAGS.data_dir)
-    except (UserError, ConfigError, OSError) as e:
+    except (UserError, OSError) as e:
         return report(e)
-    except (training.TrainingDiverged, training.WriteFailed) as e:
+    except (training.TrainingDiverged, files.WriteFailed) as e:
         return report(e, code=1)
     print(json.dumps(dict(record=entry, trained=trained), indent=2))
     return 0

@@ -22,9 +22,9 @@ classifier and InceptionV3 would see something that is not an image.
 
 import numpy as np
 
-from zoo import data, metrics
+from zoo import data, datasets, metrics
 
-PARZEN_DATASETS = ("mnist", "tfd", "olivetti_faces")
+PARZEN_DATASETS = datasets.names(parzen=True)
 
 
 def in_pixel_space(config):

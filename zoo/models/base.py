@@ -17,26 +17,27 @@ The model contract. A model is a subclass of `GAN` that defines
 - `make_optimizers(config)` (static): (generator optimizer, critic optimizer);
 - `train_step(real)`: one call's updates, from the paper's algorithm box;
   `real` is (batch, real_batches_per_step, ...): one fresh real batch per
-  critic update. It ends with `self.step.assign_add(...)` and returns
-  `self.report(...)`;
+  critic update, built from `critic_step` and `generator_step`. It ends
+  with `self.step.assign_add(...)` (generator steps done) and returns
+  `self.report(...)`; the trainer counts the calls itself;
 and, only where it differs from the default,
 - `real_batches_per_step` (1): real batches one call consumes;
 - `initialize(train_images)`: data-dependent initialisation of a fresh model,
   given the training split's uint8 images when `uses_training_images` holds;
-- the schedule hooks `calls_done()` and `calls_until(steps)`, for a model
-  whose train_step calls and generator steps differ (WGAN's long critic
-  phases, which keep their position in a `phase_call` variable), and
-  `checkpoint_items()` for any state of its own.
-A model's config is a `zoo.config.GANConfig` subclass in the same file; its
-named instances live in `zoo/configs/<model>.py`, which also names the model
-class (`MODEL`), and that is all the registry needs.
+- `critic_penalty(real, fake, sub)`: terms added to the critic's loss
+  (WGAN-GP's gradient penalty);
+- `calls_are_generator_steps` (True): False where a call may make no
+  generator update (WGAN's long critic phases), and `checkpoint_items()`
+  for any state of its own (WGAN's position in its phase).
+A model's config class and its named instances live in
+`zoo/configs/<model>.py`, which also names the model class (`MODEL`), and
+that is all the registry needs.
 """
 
 import keras
 import tensorflow as tf
 
 from zoo import data, losses
-from zoo.config import ConfigError
 from zoo.errors import UserError
 
 # Purposes of random draws: each gets its own stream.
@@ -59,7 +60,7 @@ class GAN(keras.Model):
     def __init__(self, config, **kwargs):
         super().__init__(name=config.model, **kwargs)
         if config.arch not in self.architectures:
-            raise ConfigError(f"{config.model} has no architecture {config.arch!r}; choose from "
+            raise UserError(f"{config.model} has no architecture {config.arch!r}; choose from "
                               f"{', '.join(self.architectures)}")
         make_generator, make_critic = self.architectures[config.arch]
         self.config = config
@@ -85,7 +86,7 @@ class GAN(keras.Model):
     def compile(self, g_optimizer=None, d_optimizer=None, jit_compile=False):
         """Without optimizers, the config's (`make_optimizers`), as the command uses."""
         if (g_optimizer is None) != (d_optimizer is None):
-            raise ConfigError("give both g_optimizer and d_optimizer, or neither (the config's)")
+            raise UserError("give both g_optimizer and d_optimizer, or neither (the config's)")
         if g_optimizer is None:
             g_optimizer, d_optimizer = self.make_optimizers(self.config)
         super().compile(jit_compile=jit_compile)
@@ -134,17 +135,6 @@ class GAN(keras.Model):
         """Data-dependent initialisation of a fresh (not restored) model, from
         the training split's uint8 images (None unless uses_training_images)."""
 
-
-    # A "call" is one train_step. Most models make one generator update per
-    # call; a model whose calls and generator steps differ (WGAN's long
-    # critic phases) overrides these two, which resuming and fit rely on.
-    def calls_done(self):
-        """train_step calls so far: the position in the data stream."""
-        return int(self.step.numpy())
-
-    def calls_until(self, steps):
-        """train_step calls from now until `steps` generator updates are done."""
-        return max(0, steps - int(self.step.numpy()))
 
     def checkpoint_items(self):
         return dict(generator=self.generator, critic=self.critic,
@@ -211,6 +201,30 @@ class GAN(keras.Model):
         return dict(d_real=self.global_mean(tf.cast(real_out, tf.float32)),
                     d_fake=self.global_mean(tf.cast(fake_out, tf.float32)))
 
+    def critic_step(self, real, sub=0):
+        """One critic (discriminator) update on a real batch and a fresh fake
+        batch, each through the critic separately (BatchNorm statistics per
+        batch, as the papers' codes), down the config's critic loss plus the
+        model's `critic_penalty`; `sub` keys the noise of the step's sub-th
+        critic update."""
+        n = tf.shape(real)[0]
+        fake = self.generator(self.latent(n, CRITIC_LATENT, sub), training=True)
+        with tf.GradientTape() as tape:
+            penalty = self.critic_penalty(real, fake, sub)
+            real_out, fake_out = self.critic(real, training=True), self.critic(fake, training=True)
+            d_loss = self.d_loss_fn(real_out, fake_out)
+            for weight, value in penalty.values():
+                d_loss += weight * value
+        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
+        penalties = {name: value for name, (_, value) in penalty.items()}
+        return dict(d_loss=d_loss, **penalties, d_grad_norm=d_grad_norm,
+                    **self.output_logs(real_out, fake_out))
+
+    def critic_penalty(self, real, fake, sub):
+        """{name: (weight, value)} of terms added to the critic's loss (and
+        logged by name), computed on the critic's tape: none by default."""
+        return {}
+
     def generator_step(self, n, sub=0):
         """One generator update on fresh noise down the config's generator loss."""
         with tf.GradientTape() as tape:
@@ -240,39 +254,6 @@ class GAN(keras.Model):
             # optimizer skips them (applies nothing), reported as norm 0.
             norm = tf.where(tf.math.is_finite(norm), norm, tf.zeros_like(norm))
         return norm
-
-    @staticmethod
-    def run_where(when, step, last):
-        """Runs `step()` (replica-context work returning a dict of log shares,
-        see `report`) only where the bool tensor `when`, the same on every
-        replica, holds: otherwise none of its passes run. Its logs are kept,
-        as global values, in `last` (a dict of float variables with
-        ONLY_FIRST_REPLICA aggregation); returns them as this replica's
-        shares, so a call that skipped the step logs its last run's values.
-        A strategy that synchronises through merge_call (apply_gradients does)
-        cannot have that call inside a replica-context cond, so there the cond
-        runs in cross-replica context, as Keras's LossScaleOptimizer does it."""
-        ctx = tf.distribute.get_replica_context()
-        replicas = ctx.num_replicas_in_sync if ctx else 1
-
-        def run():
-            logs = step()
-            if replicas > 1:
-                logs = tf.distribute.get_replica_context().all_reduce(
-                    tf.distribute.ReduceOp.SUM, logs)
-            for name, value in logs.items():
-                last[name].assign(tf.cast(value, last[name].dtype))
-            return tf.no_op()
-
-        if tf.__internal__.distribute.strategy_supports_no_merge_call():
-            tf.cond(when, run, tf.no_op)
-        else:
-            def in_cross_replica(strategy, when):
-                when = strategy.experimental_local_results(when)[0]
-                call = lambda: strategy.extended.call_for_each_replica(run)
-                tf.cond(when, lambda: call() and tf.no_op(), tf.no_op)
-            ctx.merge_call(in_cross_replica, args=(when,))
-        return {name: var.read_value() / replicas for name, var in last.items()}
 
     @staticmethod
     def gradient_norm(grads):

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from zoo import data
 from zoo.configs.dcgan import DCGANConfig  # noqa: F401 - the model's config class
-from zoo.models.base import CRITIC_LATENT, GAN
+from zoo.models.base import GAN
 from zoo.models.layers import batch_norm, halvings, leaky_relu, normal, same_size_deconv
 
 
@@ -76,19 +76,8 @@ class DCGAN(GAN):
                                              epsilon=cfg.adam_epsilon)
         return adam(), adam()
 
-    def discriminator_step(self, real):
-        n = tf.shape(real)[0]
-        fake = self.generator(self.latent(n, CRITIC_LATENT), training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.critic(real, training=True)
-            fake_logits = self.critic(fake, training=True)
-            d_loss = self.d_loss_fn(real_logits, fake_logits)
-        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
-        return dict(d_loss=d_loss, d_grad_norm=d_grad_norm,
-                    **self.output_logs(real_logits, fake_logits))
-
     def train_step(self, real):
-        logs = self.discriminator_step(real[:, 0])
+        logs = self.critic_step(real[:, 0])
         for i in range(self.config.generator_updates):
             logs.update(self.generator_step(tf.shape(real)[0], sub=i))
         self.step.assign_add(1)

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from zoo import data
 from zoo.configs.wgan import WGANConfig  # noqa: F401 - the model's config class
-from zoo.models.base import CRITIC_LATENT, GAN
+from zoo.models.base import GAN
 from zoo.models.layers import Clip, apply_constraints, batch_norm, leaky_relu, normal
 
 
@@ -105,24 +105,56 @@ def mlp_critic(cfg):
 ARCHITECTURES = {"dcgan": (dcgan_generator, dcgan_critic), "mlp": (mlp_generator, mlp_critic)}
 
 
+def run_where(when, step, last):
+    """Runs `step()` (replica-context work returning a dict of log shares,
+    see GAN.report) only where the bool tensor `when`, the same on every
+    replica, holds: otherwise none of its passes run. Its logs are kept, as
+    global values, in `last` (a dict of float variables with
+    ONLY_FIRST_REPLICA aggregation); returns them as this replica's shares,
+    so a call that skipped the step logs its last run's values. A strategy
+    that synchronises through merge_call (apply_gradients does) cannot have
+    that call inside a replica-context cond, so there the cond runs in
+    cross-replica context, as Keras's LossScaleOptimizer does it."""
+    ctx = tf.distribute.get_replica_context()
+    replicas = ctx.num_replicas_in_sync if ctx else 1
+
+    def run():
+        logs = step()
+        if replicas > 1:
+            logs = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, logs)
+        for name, value in logs.items():
+            last[name].assign(tf.cast(value, last[name].dtype))
+        return tf.no_op()
+
+    if tf.__internal__.distribute.strategy_supports_no_merge_call():
+        tf.cond(when, run, tf.no_op)
+    else:
+        def in_cross_replica(strategy, when):
+            when = strategy.experimental_local_results(when)[0]
+            call = lambda: strategy.extended.call_for_each_replica(run)
+            tf.cond(when, lambda: call() and tf.no_op(), tf.no_op)
+        ctx.merge_call(in_cross_replica, args=(when,))
+    return {name: var.read_value() / replicas for name, var in last.items()}
+
+
 class WGAN(GAN):
-    """main.py's loop. A generator iteration g is a critic phase of
-    Diters(g) critic updates (each on a fresh real batch and fresh noise),
-    then one generator update on fresh noise. A train_step call runs
-    n_critic critic updates and, when that ends the phase, the generator
-    update: a long phase (100 critic updates) spans 20 calls, and only its
-    last runs the generator step (the others log its last values)."""
+    """Algorithm 1 of the paper, with main.py's schedule: generator iteration
+    g is a critic phase of Diters(g) critic updates (each on a fresh real
+    batch and fresh noise, the weights clipped after each by the layers'
+    constraints), then one generator update. A train_step call makes
+    n_critic critic updates, so a long phase (100 updates) spans 20 calls;
+    the phase's last call also makes the generator update (the others log
+    its last values)."""
 
     architectures = ARCHITECTURES
 
     def __init__(self, config):
         super().__init__(config)
         apply_constraints(self.critic)  # the code clamps before the first critic update
-        # Calls into the current phase, and calls in all: the data position.
-        int_var = lambda name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name,
-                                           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-        self.phase_call = int_var("phase_call")
-        self.calls = int_var("calls")
+        # Calls made into the current critic phase (checkpointed: a run may
+        # stop inside a long phase).
+        self.phase_call = tf.Variable(0, dtype=tf.int64, trainable=False, name="phase_call",
+                                      aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         # The generator's logs at its last update: a call inside a long critic
         # phase runs no generator pass and logs these (to the progress bar only:
         # TensorBoard is written on generator steps). Not checkpointed, so
@@ -140,7 +172,7 @@ class WGAN(GAN):
         return self.config.n_critic
 
     def checkpoint_items(self):
-        return dict(super().checkpoint_items(), phase_call=self.phase_call, calls=self.calls)
+        return dict(super().checkpoint_items(), phase_call=self.phase_call)
 
     @staticmethod
     def make_optimizers(cfg):
@@ -148,38 +180,33 @@ class WGAN(GAN):
                                                    epsilon=cfg.rmsprop_epsilon)
         return rmsprop(), rmsprop()
 
-    def calls_done(self):
-        return int(self.calls.numpy())
-
     def calls_until(self, steps):
+        """train_step calls from now until `steps` generator updates are done
+        (for timing: the trainer simply runs calls until the step is reached)."""
         cfg = self.config
         calls = -int(self.phase_call.numpy())  # calls of the current phase already made
         for g in range(int(self.step.numpy()), steps):
             calls += cfg.critic_iters(g) // cfg.n_critic
         return max(0, calls)
 
-    def critic_step(self, real, sub):
-        n = tf.shape(real)[0]
-        fake = self.generator(self.latent(n, CRITIC_LATENT, sub), training=True)
-        with tf.GradientTape() as tape:
-            real_out, fake_out = self.critic(real, training=True), self.critic(fake, training=True)
-            d_loss = self.d_loss_fn(real_out, fake_out)
-        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
-        return dict(d_loss=d_loss, d_grad_norm=d_grad_norm, **self.output_logs(real_out, fake_out))
+    def ends_critic_phase(self):
+        """Whether this call's critic updates end generator iteration g's
+        phase of Diters(g) updates; advances the position in the phase."""
+        cfg, g = self.config, self.step
+        diters = tf.where(tf.logical_or(g < cfg.long_first, g % cfg.long_every == 0),
+                          cfg.long_critic_iters, cfg.n_critic)
+        ends = self.phase_call + 1 >= tf.cast(diters // cfg.n_critic, tf.int64)
+        self.phase_call.assign(tf.where(ends, tf.constant(0, tf.int64), self.phase_call + 1))
+        return ends
 
     def train_step(self, real):
         cfg = self.config
-        g = self.step
-        long_phase = tf.logical_or(g < cfg.long_first, g % cfg.long_every == 0)
-        phase_calls = tf.where(long_phase, cfg.long_critic_iters // cfg.n_critic, 1)
-        for i in range(cfg.n_critic):
-            logs = self.critic_step(real[:, i], self.phase_call * cfg.n_critic + i)
-        ends_phase = self.phase_call + 1 >= tf.cast(phase_calls, tf.int64)
-        # The generator step (forward, backward, update) runs only when the
+        for i in range(cfg.n_critic):  # critic updates, each on its own real batch
+            logs = self.critic_step(real[:, i], sub=self.phase_call * cfg.n_critic + i)
+        phase_done = self.ends_critic_phase()
+        # The generator update (forward, backward, update) runs only when the
         # critic phase ends: 1 call in 20 of a long phase.
-        logs.update(self.run_where(ends_phase, lambda: self.generator_step(tf.shape(real)[0]),
-                                   self.last_generator_logs))
-        self.phase_call.assign(tf.where(ends_phase, tf.constant(0, tf.int64), self.phase_call + 1))
-        self.step.assign_add(tf.cast(ends_phase, tf.int64))
-        self.calls.assign_add(1)
+        logs.update(run_where(phase_done, lambda: self.generator_step(tf.shape(real)[0]),
+                              self.last_generator_logs))
+        self.step.assign_add(tf.cast(phase_done, tf.int64))
         return self.report(**logs)

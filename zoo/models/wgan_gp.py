@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from zoo import data, losses
 from zoo.configs.wgan_gp import WGANGPConfig  # noqa: F401 - the model's config class
-from zoo.models.base import CRITIC_LATENT, GAN, PENALTY_MIX
+from zoo.models.base import GAN, PENALTY_MIX
 from zoo.models import layers
 from zoo.models.layers import LayerNorm, leaky_relu, residual_block  # leaky_relu: max(0.2x, x)
 
@@ -216,18 +216,11 @@ class WGANGP(GAN):
     def gradient_penalty(self, x_hat):
         return gradient_penalty(self.critic, x_hat)
 
-    def critic_step(self, real, i):
-        n = tf.shape(real)[0]
-        fake = self.generator(self.latent(n, CRITIC_LATENT, i), training=True)
-        eps = self.uniform(n, PENALTY_MIX, i, trailing_dims=len(real.shape) - 1)
+    def critic_penalty(self, real, fake, sub):
+        """λ(‖∇D(x̂)‖ − 1)² at x̂ = εx + (1−ε)x̃, one ε ~ U[0, 1] per example."""
+        eps = self.uniform(tf.shape(real)[0], PENALTY_MIX, sub, trailing_dims=len(real.shape) - 1)
         x_hat = eps * real + (1.0 - eps) * fake
-        with tf.GradientTape() as tape:
-            penalty = self.gradient_penalty(x_hat)
-            real_out, fake_out = self.critic(real, training=True), self.critic(fake, training=True)
-            d_loss = self.d_loss_fn(real_out, fake_out) + self.config.gp_weight * penalty
-        d_grad_norm = self.minimize(self.d_optimizer, tape, d_loss, self.critic.trainable_variables)
-        return dict(d_loss=d_loss, gradient_penalty=penalty, d_grad_norm=d_grad_norm,
-                    **self.output_logs(real_out, fake_out))
+        return {"gradient_penalty": (self.config.gp_weight, self.gradient_penalty(x_hat))}
 
     def generator_step(self, n, sub=0):
         if self.config.generator_batch:  # a larger generator batch (gan_cifar_resnet.py: 2×)

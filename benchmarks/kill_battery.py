@@ -3,7 +3,7 @@
     python benchmarks/kill_battery.py                      # every family, 10 kills each
     python benchmarks/kill_battery.py --families=gan/mnist --kills=3 --steps=30
 
-Per model family (zoo.faults.TOY_RUNS): an uninterrupted `zoo.train` run,
+Per model (zoo.models.one_per_model, at its toy size): an uninterrupted `zoo.train` run,
 then the same command SIGKILLed `--kills` times, alternately at a random
 moment (uniform over the uninterrupted run's wall time, so start-up,
 training, checkpoint writes and the export are all hit) and at a random
@@ -30,9 +30,9 @@ import time
 import numpy as np
 from absl import app, flags
 
-from zoo import baseline, faults, launch
+from zoo import baseline, faults, launch, models
 
-flags.DEFINE_list("families", list(faults.TOY_RUNS), "model/dataset pairs (zoo.faults.TOY_RUNS).")
+flags.DEFINE_list("families", models.one_per_model(), "model/config pairs (zoo.models.one_per_model).")
 flags.DEFINE_integer("kills", 10, "Random kills per family.")
 flags.DEFINE_integer("steps", 40, "Generator steps of each run.")
 flags.DEFINE_integer("checkpoint_every", 4, "Steps between checkpoints.")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import data
+from zoo import data, datasets
 
 
 def first(ds, n=1):
@@ -70,7 +70,7 @@ def test_each_epoch_drops_its_last_partial_batch_and_restarts():
     assert batches == [[4, 5, 6, 7], [0, 1, 2, 3], [4, 5, 6, 7]]
 
 
-@pytest.mark.parametrize("name", ["mnist", "8gaussians", "25gaussians", "swissroll"])
+@pytest.mark.parametrize("name", datasets.names(in_unit_tests=True))
 def test_same_seed_same_batches_and_skip_resumes_exactly(name, mnist_arrays):
     def ds(seed, skip=0):
         return data.load(name, batch_size=16, seed=seed, skip_batches=skip)

@@ -1,4 +1,4 @@
-"""The one evaluation suite (zoo.metrics.suite) that zoo.evaluate and
+"""The one evaluation suite (zoo.suite) that zoo.evaluate and
 zoo.baseline share: one definition per metric, and no pixel-space metric on
 samples that are not pixels."""
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from zoo import models
-from zoo.metrics import suite
+from zoo import suite
 
 
 def test_mean_gap_and_sliced_wasserstein_are_taken_in_unit_scale():

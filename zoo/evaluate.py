@@ -4,7 +4,7 @@ among the newest three or those kept by `zoo.train --keep_every`) or
 `--export=DIR` (a SavedModel written by the zoo).
 
 Samples come from a fixed noise bank (`--seed`), so every number repeats
-exactly. The metrics are zoo.metrics.suite's (the same definitions as the
+exactly. The metrics are zoo.suite's (the same definitions as the
 stored baselines), against as many test examples as samples; the Parzen
 log-likelihood of Goodfellow et al. 2014 (MNIST, faces) picks σ from
 logspace(−1, 0, 10) on the first 1,000 validation images and reports the mean
@@ -29,10 +29,10 @@ N_PARZEN_VALIDATION = 1000  # Goodfellow et al.'s σ search: the first 1,000 val
 
 def evaluate(config, samples, data_dir=None, seed=0, inception_model=None, parzen=True):
     """{metric: value} of `samples` (N, ...) against as many test examples
-    (toys: fresh points of seed + 1), by zoo.metrics.suite; Parzen (unless
+    (toys: fresh points of seed + 1), by zoo.suite; Parzen (unless
     `parzen` is False) on the first 1,000 validation and the whole test split."""
     from zoo import data
-    from zoo.metrics import suite
+    from zoo import suite
     split = lambda name, n, **k: np.asarray(config.preprocess(
         data.real_split(config, name, n, data_dir, **k)))
     real = split("test", len(samples), seed=seed + 1)
@@ -87,7 +87,7 @@ def main(argv):
     del argv
     FLAGS = flags.FLAGS
     from zoo.errors import report
-    from zoo.metrics import suite
+    from zoo import suite
     from zoo.files import WriteFailed, write_atomic, writing
     if bool(FLAGS.workdir) == bool(FLAGS.export):
         return report("give exactly one of --workdir or --export")

@@ -97,7 +97,7 @@ def measure(config, workdir, data_dir=None):
     """Trains `config` in a fresh `workdir`; returns its last logs and the
     metric suite of its samples (and of the untrained generator's)."""
     from zoo import data, training
-    from zoo.metrics import suite
+    from zoo import suite
     untrained_model = training.build(config)
     training.initialize(untrained_model, data_dir)
     seen = lambda x: np.asarray(config.preprocess(x))

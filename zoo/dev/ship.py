@@ -50,7 +50,7 @@ def evaluate_untrained(config, data_dir=None):
     return evaluate.evaluate(config, samples, data_dir, EVALUATION_SEED)
 
 
-# What each number of a record's evaluation measures (zoo.metrics.suite, on
+# What each number of a record's evaluation measures (zoo.suite, on
 # EVALUATION_SAMPLES samples of noise bank EVALUATION_SEED against as many
 # examples of the test split; toy sets: fresh points of seed EVALUATION_SEED + 1).
 PROTOCOLS = {

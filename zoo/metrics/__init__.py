@@ -28,9 +28,9 @@ Mode collapse:
   Srivastava et al. 2017, VEEGAN), kmeans, ndb (number of statistically
   different bins, Richardson & Weiss 2018).
 
-Modules: divergences (with the GAN theory), features, manifold, modes, parzen;
-suite, the one evaluation of generator samples that zoo.evaluate and
-zoo.baseline share.
+Modules: divergences (with the GAN theory), features, manifold, modes, parzen:
+the maths only. Which metrics a run is scored by is zoo.suite's, the one
+evaluation of generator samples that zoo.evaluate and zoo.baseline share.
 
 Everything is computed in float64 (Parzen's distances too, with TensorFlow).
 Bad input raises a one-line ValueError.

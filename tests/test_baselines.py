@@ -26,7 +26,7 @@ def test_every_registered_config_with_local_data_has_a_baseline(shared_data_dir,
 
 @pytest.mark.parametrize("path", FILES, ids=[os.path.relpath(f, baseline.BASELINE_DIR) for f in FILES])
 def test_ci_budget_reproduces_the_stored_metrics(path, tmp_path, shared_data_dir, mnist_arrays):
-    from zoo import data
+    from zoo import data, datasets
     record = json.load(open(path))
     assert len(record["ci"]["seeds"]) >= 3
     seed = record["ci"]["seeds"][0]
@@ -37,7 +37,7 @@ def test_ci_budget_reproduces_the_stored_metrics(path, tmp_path, shared_data_dir
     metrics = baseline.measure(config, str(tmp_path), shared_data_dir)
     assert metrics.keys() == record["ci"]["metrics"].keys()
     # The cheap quality signal: training moved the samples towards the data.
-    signal = baseline.quality_signal(config)
+    signal = datasets.info(config.dataset).quality_signal
     if signal:
         assert metrics[signal] < metrics[f"{signal}_untrained"], signal
     outside = {k: (v, record["ci"]["metrics"][k]["low"], record["ci"]["metrics"][k]["high"])

@@ -62,6 +62,7 @@ def picture_samples(config):
     """How many samples a picture shows: a grid of 64 images, or 4,096 toy points."""
     return 4096 if datasets.info(config.dataset).toy else 64
 
+
 def picture(samples, config):
     """A uint8 picture of `picture_samples(config)` samples: a density image
     of toy points, else an image grid."""
@@ -69,10 +70,12 @@ def picture(samples, config):
         return scatter_image(samples)
     return image_grid(samples, config.value_range)
 
+
 def sample_picture(model):
     """A uint8 picture of samples from the fixed noise bank of the run's seed."""
     config = model.config
     return picture(model.sample(picture_samples(config), seed=config.seed).numpy(), config)
+
 
 def save_png(picture, path):
     with writing("a sample picture", path):

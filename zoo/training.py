@@ -18,7 +18,6 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import checkpoints, data, distribute, files, models, pictures, workdirs
-from zoo.checkpoints import checkpoint_manager, restore
 from zoo.errors import UserError
 from zoo.files import WriteFailed, writing
 
@@ -54,8 +53,9 @@ def train_dataset(model, data_dir=None, calls=0):
 # ---- callbacks -------------------------------------------------------------------------
 
 class RunMonitor(keras.callbacks.Callback):
-    """Per call: counts it (in `calls`, a variable saved with the checkpoint
-    where calls are not generator steps), stops at the first non-finite log
+    """Per call: counts it (a Python int, written to `calls`, the variable
+    saved where calls are not generator steps, only when a checkpoint is
+    saved: no TensorFlow op per call), stops at the first non-finite log
     or weight without saving it, and stops once `config.steps` generator
     steps are done. Per generator step, every `log_every` steps: TensorBoard
     scalars; every `image_every`: a sample grid; every `checkpoint_every`
@@ -64,6 +64,7 @@ class RunMonitor(keras.callbacks.Callback):
     def __init__(self, manager, writer, config, calls, write_images=True, keep_every=0):
         super().__init__()
         self.manager, self.writer, self.config, self.calls = manager, writer, config, calls
+        self.calls_made = int(calls.numpy())
         self.write_images = write_images
         self.keep_every = keep_every
         self.keeper = checkpoints.kept_manager(manager) if keep_every else None
@@ -73,7 +74,7 @@ class RunMonitor(keras.callbacks.Callback):
         self.seen_step = None
 
     def on_train_batch_end(self, batch, logs=None):
-        self.calls.assign_add(1)
+        self.calls_made += 1
         step = int(self.model.step.numpy())
         if step >= self.config.steps:  # WGAN: the call that ends the last phase
             self.model.stop_training = True
@@ -107,6 +108,7 @@ class RunMonitor(keras.callbacks.Callback):
             return
         if step != self.saved_step:
             self.flush()  # the logs up to a checkpoint are on disk with it
+            self.calls.assign(self.calls_made)
             with writing(f"checkpoint ckpt-{step}", self.manager.directory):
                 self.manager.save(checkpoint_number=step)
             self.saved_step = step
@@ -299,8 +301,8 @@ def _train_locked(config, workdir, strategy, chief, data_dir, jit_compile, verbo
         workdirs.tidy_workdir(workdir)
     model = build(config, strategy, jit_compile)
     calls = tf.Variable(0, dtype=tf.int64, trainable=False, name="calls")  # train_step calls
-    manager = checkpoint_manager(model, os.path.join(workdir, "checkpoints"), calls)
-    restored = restore(manager)  # every worker restores the chief's checkpoint
+    manager = checkpoints.checkpoint_manager(model, os.path.join(workdir, "checkpoints"), calls)
+    restored = checkpoints.restore(manager)  # every worker restores the chief's checkpoint
     if restored:
         print(f"resuming from {restored}")
     else:
@@ -320,7 +322,7 @@ def _train_locked(config, workdir, strategy, chief, data_dir, jit_compile, verbo
             # Other workers save too (saving may need them all), into a scratch
             # directory of their own; they write no logs and no export.
             scratch = tempfile.mkdtemp(prefix=f"zoo-worker{distribute.worker_id(strategy)}-")
-            manager = checkpoint_manager(model, scratch, calls)
+            manager = checkpoints.checkpoint_manager(model, scratch, calls)
             writer = tf.summary.create_noop_writer()
         monitor = None
         try:

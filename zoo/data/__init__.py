@@ -7,7 +7,7 @@ range the model asks for; `load_arrays(name)` the uint8 arrays of an image
 dataset from the first source that works (see zoo.data.sources).
 """
 
-from zoo.data.formats import (IMAGE_DATASETS, IMAGE_SHAPES, SPLITS, mnist_from_pickle_bytes,
+from zoo.data.formats import (IMAGE_DATASETS, SPLITS, mnist_from_pickle_bytes,
                               read_idx)
 from zoo.data.pipeline import (DATASETS, available, example_shape, load, real_examples,
                                real_split, unit)

@@ -15,7 +15,6 @@ from zoo import datasets
 
 SPLITS = ("train", "validation", "test", "train_full")
 IMAGE_DATASETS = datasets.names(toy=False)
-IMAGE_SHAPES = {name: datasets.info(name).shape for name in IMAGE_DATASETS}
 
 MNIST_PKL_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 # The MD5s that the official cifar-10-python.tar.gz's batches are published
@@ -122,11 +121,6 @@ def hold_out(x, y, n_validation, x_test, y_test):
             "test": (x_test, y_test), "train_full": (x, y)}
 
 
-# Validation hold-outs (zoo.datasets): the size given the training set's.
-VALIDATION = {name: datasets.info(name).validation for name in IMAGE_DATASETS
-              if datasets.info(name).validation}
-
-
 def mnist_from_pickle_bytes(data):
     """Verifies and decodes the Theano-era `mnist.pkl.gz` (pixels are k/256):
     nothing is unpickled before its sha256 matches the pinned one."""
@@ -192,7 +186,7 @@ def npz_arrays(path, name, permute_sorted=False, keys=NPZ_KEYS, sizes=None):
             raise ValueError(f"{path} lacks {', '.join(sorted(missing))} "
                              f"(expected {', '.join(keys)})")
         x, y, x_test, y_test = (f[k] for k in keys)
-    shape = IMAGE_SHAPES[name]
+    shape = datasets.info(name).shape
     expected = shape[:2] if shape[2] == 1 else shape
     if x.dtype != np.uint8 or x.shape[1:] != expected or x_test.shape[1:] != expected:
         raise ValueError(f"{path}: expected uint8 images of shape (N, {', '.join(map(str, expected))}),"

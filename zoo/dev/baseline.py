@@ -119,12 +119,6 @@ def measure(config, workdir, data_dir=None):
     return result
 
 
-def quality_signal(config):
-    """The metric a CI budget must improve over the untrained generator (zoo.datasets)."""
-    from zoo import datasets
-    return datasets.info(config.dataset).quality_signal
-
-
 def ci_config(model, name, seed):
     """The config a baseline's CI test trains: its CI budget (zoo.models.ci_steps)."""
     from zoo import models

@@ -66,7 +66,10 @@ def assert_resumes_to_the_whole_run(workdir, whole):
 
 def test_two_identical_runs_at_once_only_one_trains(tmp_path, whole):
     workdir = tmp_path / "run"
-    first = subprocess.Popen([sys.executable, "-m", "zoo.train", *args(workdir, 100000)],
+    # The first run stops at its last step (before that step's checkpoint) and holds the
+    # workdir until killed: however slow the second run is, the first cannot pass STEPS.
+    first = subprocess.Popen([sys.executable, "-m", "zoo.faults", f"step:{STEPS}!pause",
+                              "zoo.train", *args(workdir, 100000)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         owner = workdir / files.OWNER_FILE

@@ -20,6 +20,9 @@ Points (each killed just before the named operation runs):
 With `!full` the pass raises what that layer raises on a full disk:
 TensorFlow's file system ResourceExhaustedError ("No space left on device")
 for shards, state and events, Python's OSError(ENOSPC) for replace.
+`step:n!pause` stops the run at its n-th step until it is killed: it holds
+its workdir without advancing (a second writer's test needs a first run that
+cannot outrun it).
 
 `check_workdir` states what a killed run must leave: nothing half-written.
 """
@@ -58,6 +61,11 @@ def _arm(owner, name, n, matches=lambda *a, **k: True, fault=_die):
     setattr(owner, name, wrapper)
 
 
+def _pause():
+    while True:
+        signal.pause()
+
+
 def _tf_disk_full():
     import tensorflow as tf
     raise tf.errors.ResourceExhaustedError(None, None, "zoo.faults: No space left on device")
@@ -71,9 +79,11 @@ def arm(point, n=1):
     """Arms one point (see the module docstring): "name" kills, "name!full"
     fails as a full disk."""
     point, _, mode = point.partition("!")
-    if mode not in ("", "full"):
-        raise ValueError(f"unknown fault {mode!r}; use !full or nothing (a kill)")
+    if mode not in ("", "full", "pause"):
+        raise ValueError(f"unknown fault {mode!r}; use !full, !pause or nothing (a kill)")
     tf_fault = _tf_disk_full if mode else _die
+    if mode == "pause" and point != "step":
+        raise ValueError(f"!pause is for the step point, not {point!r}")
     if point == "shards":
         from tensorflow.python.ops import gen_io_ops
         _arm(gen_io_ops, "merge_v2_checkpoints", n, fault=tf_fault)
@@ -88,9 +98,9 @@ def arm(point, n=1):
         text = point.split("=", 1)[1]
         _arm(os, "replace", n, lambda src, dst, **k: os.fspath(dst).endswith(text),
              fault=_os_disk_full if mode else _die)
-    elif point == "step" and not mode:
+    elif point == "step" and mode != "full":
         from zoo import training
-        _arm(training.RunMonitor, "on_train_batch_end", n)
+        _arm(training.RunMonitor, "on_train_batch_end", n, fault=_pause if mode else _die)
     elif point == "events" and mode:
         from tensorflow.python.ops import summary_ops_v2
         _arm(summary_ops_v2._ResourceSummaryWriter, "flush", n, fault=tf_fault)

@@ -246,9 +246,10 @@ CASES = [
          message="--export {tmp}/nowhere is not a SavedModel of the zoo"),
     # ---- zoo.baseline (a valid one would train and write baselines/)
     Case("baseline-two-seeds", "zoo.baseline", ("--dataset=8gaussians", "--seeds=0,1"),
-         message="flag --seeds=['0', '1']: a baseline needs 3 or more seeds (integers ≥ 0)"),
-    Case("baseline-seeds-not-integers", "zoo.baseline", ("--dataset=8gaussians", "--seeds=a,b,c"),
-         message="flag --seeds=['a', 'b', 'c']: a baseline needs 3 or more seeds"),
+         message="flag --seeds=['0', '1']: a baseline needs 10 or more seeds (integers ≥ 0)"),
+    Case("baseline-seeds-not-integers", "zoo.baseline",
+         ("--dataset=8gaussians", "--seeds=" + ",".join("abcdefghij")),
+         message=f"flag --seeds={list('abcdefghij')}: a baseline needs 10 or more seeds"),
     Case("baseline-unknown-dataset", "zoo.baseline", ("--dataset=imagenet",),
          message="has no config for dataset 'imagenet'; choose from"),
     Case("baseline-unknown-model", "zoo.baseline", ("--model=stylegan",),

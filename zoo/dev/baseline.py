@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 
@@ -21,7 +22,6 @@ import numpy as np
 # ZOO_BASELINE_DIR: another directory of baselines (the kill battery writes there).
 BASELINE_DIR = os.environ.get("ZOO_BASELINE_DIR") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "baselines")
-SEEDS = (0, 1, 2)
 N_SAMPLES = 1000
 
 LOG_DEFINITIONS = {
@@ -65,32 +65,109 @@ def baseline_path(model, name):
     return os.path.join(BASELINE_DIR, model, f"{name}.json")
 
 
-# A CI run on another CPU sums floats in another order, and training
-# amplifies that like a change of seed: after 100 toy steps the last critic
-# step's gradient penalty moved by 17 of the seeds' standard deviations
-# between an Intel and an AMD machine (same code, same seed; 99% of 444
-# metric values moved less than 7.1). So a band is the prediction interval for
-# one new draw from the seeds' distribution (Student t, n − 1 degrees of
-# freedom, two-sided 99.9%: 36.5·std for 3 seeds), plus an absolute term for
-# metrics on which the seeds agree: 1e-3·max(1, |mean|), or two steps of a
-# metric that counts (bins, modes) or takes shares of the N_SAMPLES samples.
+# A band must absorb what a CI machine changes: its CPU's summation order
+# (threads, kernels, vector width), which training amplifies; and, pointed at
+# another stored seed, the seed. What the CPU does is measured: the first
+# seed is rerun with 1 thread and with oneDNN's kernels off (the stored run
+# used every core, oneDNN on), each in a fresh process. Per metric:
+# - "seed": where those reruns moved it by at most CPU_SHARE of the seeds'
+#   standard deviation (the budget is too short for float noise to grow), the
+#   band is the tested seed's own stored value ± max(CPU_MARGIN × that spread,
+#   RELATIVE_FLOOR × max(1, |value|), 2 steps of a count or share metric);
+# - "seeds": where they moved it more, a CPU change acts like a new seed, and
+#   the band is the prediction interval for one new draw from the n ≥ 10 seeds'
+#   distribution: mean ± (t(n − 1, 99.9% two-sided)·std·√(1 + 1/n) + 2 steps);
+# - either clipped to the metric's possible range (a count in [0, K], a share
+#   in [0, 1], a norm or distance ≥ 0).
+SEEDS = tuple(range(10))
+MIN_SEEDS = 10
+VARIANTS = {"1 thread": dict(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1"),
+            "oneDNN off": dict(TF_ENABLE_ONEDNN_OPTS="0")}
 BAND_CONFIDENCE = 0.999
+CPU_SHARE = 0.1  # so that a tolerance of CPU_MARGIN moves stays within one seed std
+CPU_MARGIN = 10.0
+RELATIVE_FLOOR = 1e-4
 RESOLUTION = {"ndb": 1.0, "modes_covered": 1.0, "precision": 1.0 / N_SAMPLES,
               "recall": 1.0 / N_SAMPLES, "high_quality_fraction": 1.0 / N_SAMPLES}
-BAND_RULE = (f"mean ± (t(n−1, {BAND_CONFIDENCE:.1%} two-sided)·std·√(1 + 1/n) + "
-             "max(1e-3·max(1, |mean|), 2 steps of a count or share metric)) over n seeds")
+BAND_RULE = (
+    f"per metric, from n ≥ {MIN_SEEDS} seeds and the first seed rerun with "
+    f"{' and with '.join(VARIANTS)}: where the reruns moved it by at most {CPU_SHARE:g}·std of "
+    f"the seeds, 'seed': the tested seed's stored value ± max({CPU_MARGIN:g}·that move, "
+    f"{RELATIVE_FLOOR:g}·max(1, |value|), 2 steps of a count or share); else 'seeds': "
+    f"mean ± (t(n−1, {BAND_CONFIDENCE:.1%} two-sided)·std·√(1 + 1/n) + 2 steps); "
+    "clipped to the metric's possible range")
+NONNEGATIVE = ("d_grad_norm", "g_grad_norm", "gradient_penalty", "sample_std", "mean_gap",
+               "sliced_wasserstein", "sliced_wasserstein_untrained", "classifier_frechet_distance",
+               "classifier_frechet_distance_untrained", "parzen_sem", "parzen_sigma")
+SHARES = ("precision", "recall", "high_quality_fraction", "d_real", "d_fake")
 
 
-def band(values, resolution=0.0):
-    """The interval a new seed's (or another CPU's) value falls in, see BAND_RULE."""
+def metric_range(name, config):
+    """(low, high) a metric can take for `config` (None: unbounded)."""
+    from zoo import losses
+    if name in SHARES and (not name.startswith("d_") or config.loss in losses.SIGMOID_LOSSES):
+        return 0.0, 1.0  # d_real, d_fake: probabilities under sigmoid losses, raw means otherwise
+    if name in NONNEGATIVE:
+        return 0.0, None
+    if name == "ndb":
+        return 0.0, 100.0  # bins (zoo.suite: min(100, samples) of N_SAMPLES)
+    if name == "modes_covered":
+        from zoo import metrics
+        return 0.0, float(len(metrics.toy_mixture_modes(config.dataset)[0]))
+    if name == "classifier_score":
+        return 1.0, 10.0  # exp(E KL(p(y|x) ‖ p(y))) over the shipped classifiers' 10 classes
+    if name == "sample_mean":
+        return tuple(float(v) for v in config.value_range)
+    return None, None
+
+
+def _clip(low, high, bounds):
+    lo, hi = bounds
+    return (low if lo is None else max(low, lo)), (high if hi is None else min(high, hi))
+
+
+def band(values, variant_values, resolution=0.0, bounds=(None, None)):
+    """A metric's stored band (see BAND_RULE) from its per-seed values (the
+    first is the seed CI reruns) and {variant: that seed's value}."""
     from scipy import stats
     n = len(values)
     mean, std = float(np.mean(values)), float(np.std(values, ddof=1))
-    t = float(stats.t.ppf(0.5 + BAND_CONFIDENCE / 2, n - 1))
-    slack = t * std * np.sqrt(1 + 1 / n) + max(1e-3 * max(1.0, abs(mean)), 2 * resolution)
-    slack = float(slack)
-    return dict(mean=mean, std=std, low=mean - slack, high=mean + slack,
-                values=[float(v) for v in values])
+    spread = max(abs(float(v) - float(values[0])) for v in variant_values.values())
+    entry = dict(mean=mean, std=std, values=[float(v) for v in values],
+                 variant_values={k: float(v) for k, v in variant_values.items()},
+                 cpu_spread=spread, range=list(bounds))
+    if spread <= CPU_SHARE * std:
+        tolerance = max(CPU_MARGIN * spread, RELATIVE_FLOOR * max(1.0, abs(float(values[0]))),
+                        2 * resolution)
+        entry.update(rule="seed", tolerance=float(tolerance))
+    else:
+        t = float(stats.t.ppf(0.5 + BAND_CONFIDENCE / 2, n - 1))
+        slack = float(t * std * np.sqrt(1 + 1 / n) + 2 * resolution)
+        entry.update(rule="seeds", low=mean - slack, high=mean + slack)
+    entry["low"], entry["high"] = limits(entry, 0)
+    return entry
+
+
+def reband(record):
+    """`record` with every band rebuilt by the present rule from its stored
+    per-seed and per-variant values (no training)."""
+    from zoo import models
+    config = models.get(record["model"], record["dataset"])
+    for name, entry in record["ci"]["metrics"].items():
+        record["ci"]["metrics"][name] = band(entry["values"], entry["variant_values"],
+                                             RESOLUTION.get(name, 0.0), metric_range(name, config))
+    record["band_rule"] = BAND_RULE
+    return record
+
+
+def limits(entry, index=0):
+    """The (low, high) a stored metric must fall in when its seeds[index] is rerun."""
+    if entry.get("rule") == "seed":
+        center = entry["values"][index]
+        low, high = center - entry["tolerance"], center + entry["tolerance"]
+    else:  # "seeds", and files written before the rule had a name
+        low, high = entry["low"], entry["high"]
+    return _clip(low, high, entry.get("range", (None, None)))
 
 
 def measure(config, workdir, data_dir=None):
@@ -140,6 +217,17 @@ def hardware():
     return f"{cpu}, {os.cpu_count()} cores, " + (f"{len(gpus)} GPU(s)" if gpus else "no accelerator")
 
 
+def measure_elsewhere(model, dataset, seed, env, data_dir=None):
+    """`measure` of one seed's CI budget in a fresh process with `env` added."""
+    command = [sys.executable, "-m", "zoo.dev.baseline", f"--model={model}",
+               f"--dataset={dataset}", f"--measure_seed={seed}"]
+    command += [f"--data_dir={data_dir}"] if data_dir else []
+    done = subprocess.run(command, env=dict(os.environ, **env), capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command)} with {env} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
     import keras
     import tensorflow as tf
@@ -147,7 +235,11 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
     for seed in seeds:
         with tempfile.TemporaryDirectory() as workdir:
             runs.append(measure(ci_config(model, dataset, seed), workdir, data_dir))
-            print(f"seed {seed}: {runs[-1]}")
+            print(f"seed {seed}: {runs[-1]}", flush=True)
+    variants = {}
+    for name, env in VARIANTS.items():
+        variants[name] = measure_elsewhere(model, dataset, seeds[0], env, data_dir)
+        print(f"seed {seeds[0]}, {name}: {variants[name]}", flush=True)
     cfg = ci_config(model, dataset, seeds[0])
     definitions = {**LOG_DEFINITIONS, **SAMPLE_DEFINITIONS}
     record = dict(
@@ -157,7 +249,9 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
         created=datetime.date.today().isoformat(),
         config=cfg.to_dict(),
         ci=dict(steps=cfg.steps, seeds=list(seeds),
-                metrics={k: band([r[k] for r in runs], RESOLUTION.get(k, 0.0))
+                variants={name: dict(env) for name, env in VARIANTS.items()},
+                metrics={k: band([r[k] for r in runs], {n: v[k] for n, v in variants.items()},
+                                 RESOLUTION.get(k, 0.0), metric_range(k, cfg))
                          for k in runs[0]}),
         metric_definitions={k: definitions.get(k, "train_step log at the last step")
                             for k in runs[0]},
@@ -190,6 +284,12 @@ def main(argv):
         models.get(model, dataset)
     except UserError as e:
         return report(e)
+    if flags.FLAGS.measure_seed is not None:  # one run for measure_elsewhere: JSON on stdout
+        with tempfile.TemporaryDirectory() as workdir:
+            result = measure(ci_config(model, dataset, flags.FLAGS.measure_seed), workdir,
+                             flags.FLAGS.data_dir)
+        print(json.dumps({k: float(v) for k, v in result.items()}))
+        return 0
     from zoo.files import WriteFailed
     try:
         regenerate(model, dataset, seeds, flags.FLAGS.data_dir)
@@ -204,10 +304,12 @@ if __name__ == "__main__":
     from absl import app, flags
     flags.DEFINE_string("model", "wgan_gp", "Model name.")
     flags.DEFINE_string("dataset", "mnist", "Dataset name.")
-    flags.DEFINE_list("seeds", [str(s) for s in SEEDS], "Seeds (at least 3).")
+    flags.DEFINE_list("seeds", [str(s) for s in SEEDS], f"Seeds (at least {MIN_SEEDS}).")
     flags.register_validator(
-        "seeds", lambda seeds: len(seeds) >= 3 and all(s.strip().isdigit() for s in seeds),
-        message="a baseline needs 3 or more seeds (integers ≥ 0) for its spread, e.g. 0,1,2")
+        "seeds", lambda seeds: len(seeds) >= MIN_SEEDS and all(s.strip().isdigit() for s in seeds),
+        message=f"a baseline needs {MIN_SEEDS} or more seeds (integers ≥ 0) for its spread, "
+                f"e.g. 0,...,{MIN_SEEDS - 1}")
+    flags.DEFINE_integer("measure_seed", None, "Internal: measure one seed's CI budget, print JSON.")
     flags.DEFINE_string("data_dir", None, "Directory holding the dataset (see zoo.data).")
     from zoo.errors import parse_absl_flags
     app.run(lambda argv: sys.exit(main(argv)), flags_parser=parse_absl_flags)

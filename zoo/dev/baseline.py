@@ -79,8 +79,8 @@ def baseline_path(model, name):
 #   distribution: mean ± (t(n − 1, 99.9% two-sided)·std·√(1 + 1/n) + 2 steps);
 # - either clipped to the metric's possible range (a count in [0, K], a share
 #   in [0, 1], a norm or distance ≥ 0).
-SEEDS = tuple(range(10))
 MIN_SEEDS = 10
+SEEDS = tuple(range(MIN_SEEDS))
 VARIANTS = {"1 thread": dict(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1"),
             "oneDNN off": dict(TF_ENABLE_ONEDNN_OPTS="0")}
 BAND_CONFIDENCE = 0.999
@@ -148,16 +148,19 @@ def band(values, variant_values, resolution=0.0, bounds=(None, None)):
     return entry
 
 
+def metric_band(name, values, variant_values, config):
+    """`band` with the metric's resolution and range for `config`."""
+    return band(values, variant_values, RESOLUTION.get(name, 0.0), metric_range(name, config))
+
+
 def reband(record):
-    """`record` with every band rebuilt by the present rule from its stored
-    per-seed and per-variant values (no training)."""
+    """A copy of `record` with every band rebuilt by the present rule from its
+    stored per-seed and per-variant values (no training)."""
     from zoo import models
     config = models.get(record["model"], record["dataset"])
-    for name, entry in record["ci"]["metrics"].items():
-        record["ci"]["metrics"][name] = band(entry["values"], entry["variant_values"],
-                                             RESOLUTION.get(name, 0.0), metric_range(name, config))
-    record["band_rule"] = BAND_RULE
-    return record
+    metrics = {name: metric_band(name, entry["values"], entry["variant_values"], config)
+               for name, entry in record["ci"]["metrics"].items()}
+    return dict(record, ci=dict(record["ci"], metrics=metrics), band_rule=BAND_RULE)
 
 
 def limits(entry, index=0):
@@ -250,8 +253,8 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None):
         config=cfg.to_dict(),
         ci=dict(steps=cfg.steps, seeds=list(seeds),
                 variants={name: dict(env) for name, env in VARIANTS.items()},
-                metrics={k: band([r[k] for r in runs], {n: v[k] for n, v in variants.items()},
-                                 RESOLUTION.get(k, 0.0), metric_range(k, cfg))
+                metrics={k: metric_band(k, [r[k] for r in runs],
+                                        {n: v[k] for n, v in variants.items()}, cfg)
                          for k in runs[0]}),
         metric_definitions={k: definitions.get(k, "train_step log at the last step")
                             for k in runs[0]},

@@ -1,6 +1,6 @@
 """Bad input, every command and the Python API: the README's promise, case by case.
 
-81 cases: 71 commands run as subprocesses (CASES: zoo.train, zoo.evaluate,
+82 cases: 72 commands run as subprocesses (CASES: zoo.train, zoo.evaluate,
 zoo.baseline, zoo.bench, zoo.launch, zoo.classifiers) and 10 in-process calls of
 zoo.models.create and zoo.data.load (API_CASES).
 
@@ -254,6 +254,11 @@ CASES = [
          message="has no config for dataset 'imagenet'; choose from"),
     Case("baseline-unknown-model", "zoo.baseline", ("--model=stylegan",),
          message="unknown model 'stylegan'; choose from"),
+    # each seed is measured in a child process: its one line must come back as the command's
+    Case("baseline-data-missing", "zoo.baseline",
+         ("--model=gan", "--dataset=olivetti_faces", "--data_dir={tmp}/nowhere"),
+         env={"ZOO_CACHE": "{tmp}/cache", "ZOO_BASELINE_DIR": "{tmp}/baselines"},
+         message="olivetti_faces could not be loaded"),
     # ---- zoo.bench
     Case("bench-repeats-0", "zoo.bench", ("--dataset=8gaussians", "--repeats=0"),
          message="flag --repeats=0: 0 is not a positive integer"),

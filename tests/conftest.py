@@ -51,5 +51,4 @@ LONGEST_FIRST = ("test_baselines", "test_training", "test_pretrained", "test_fau
 
 def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    module = lambda item: os.path.splitext(os.path.basename(item.nodeid.split("::")[0]))[0]
-    items.sort(key=lambda item: rank.get(module(item), len(rank)))  # stable: order kept within
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: order kept within

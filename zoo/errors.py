@@ -42,8 +42,11 @@ def asks_for_help(argv):
     return False
 
 
+ERROR_PREFIX = "error: "
+
+
 def report(error, code=EXIT_USER_ERROR):
     """Prints `error: <first line>` to stderr; returns the exit code."""
     text = str(error).strip()
-    print(f"error: {text.splitlines()[0] if text else type(error).__name__}", file=sys.stderr)
+    print(ERROR_PREFIX + (text.splitlines()[0] if text else type(error).__name__), file=sys.stderr)
     return code

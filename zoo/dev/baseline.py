@@ -223,14 +223,14 @@ def hardware():
 def measure_elsewhere(model, dataset, seed, env, data_dir=None):
     """`measure` of one seed's CI budget in a fresh process with `env` added
     (a UserError there, such as data that cannot be loaded, is raised here)."""
-    from zoo.errors import EXIT_USER_ERROR, UserError
+    from zoo.errors import ERROR_PREFIX, EXIT_USER_ERROR, UserError
     command = [sys.executable, "-m", "zoo.dev.baseline", f"--model={model}",
                f"--dataset={dataset}", f"--measure_seed={seed}"]
     command += [f"--data_dir={data_dir}"] if data_dir else []
     done = subprocess.run(command, env=dict(os.environ, **env), capture_output=True, text=True)
     if done.returncode == EXIT_USER_ERROR:
-        errors = [l for l in done.stderr.splitlines() if l.startswith("error: ")]
-        raise UserError(errors[-1][len("error: "):] if errors else done.stderr[-3000:])
+        errors = [l for l in done.stderr.splitlines() if l.startswith(ERROR_PREFIX)]
+        raise UserError(errors[-1][len(ERROR_PREFIX):] if errors else done.stderr[-3000:])
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} with {env} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -238,7 +238,7 @@ def measure_elsewhere(model, dataset, seed, env, data_dir=None):
 
 # Runs at once while regenerating: each seed and variant is its own process
 # (memory is returned between them: ten CIFAR-10 runs in one process grew to
-# 18 GB), and two on 2 cores take 0.55 of the time of one after the other.
+# 18 GB), so one per core keeps the cores busy through each run's start-up.
 # Op determinism makes each run's numbers independent of what runs beside it.
 JOBS = max(1, min(os.cpu_count() or 1, 4))
 
@@ -247,21 +247,22 @@ def regenerate(model, dataset, seeds=SEEDS, data_dir=None, jobs=JOBS):
     import concurrent.futures
     import keras
     import tensorflow as tf
-    tasks = [(f"seed {seed}", seed, {}) for seed in seeds]
-    tasks += [(f"seed {seeds[0]}, {name}", seeds[0], env) for name, env in VARIANTS.items()]
+    plan = [(seed, None) for seed in seeds] + [(seeds[0], name) for name in VARIANTS]
     results = {}
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(measure_elsewhere, model, dataset, seed, env, data_dir): label
-                   for label, seed, env in tasks}
+        futures = {pool.submit(measure_elsewhere, model, dataset, seed, VARIANTS.get(name, {}),
+                               data_dir): (seed, name) for seed, name in plan}
         try:
             for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
-                print(f"{futures[future]}: {results[futures[future]]}", flush=True)
+                seed, name = futures[future]
+                results[seed, name] = future.result()
+                print(f"seed {seed}{f', {name}' if name else ''}: {results[seed, name]}",
+                      flush=True)
         except BaseException:  # the first failure ends it: no new runs start
             pool.shutdown(cancel_futures=True)
             raise
-    runs = [results[label] for label, _, env in tasks if not env]
-    variants = {name: results[f"seed {seeds[0]}, {name}"] for name in VARIANTS}
+    runs = [results[seed, None] for seed in seeds]
+    variants = {name: results[seeds[0], name] for name in VARIANTS}
     cfg = ci_config(model, dataset, seeds[0])
     definitions = {**LOG_DEFINITIONS, **SAMPLE_DEFINITIONS}
     record = dict(

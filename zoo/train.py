@@ -134,6 +134,9 @@ def main(argv):
         if FLAGS.print_config:
             print_config(FLAGS.model, FLAGS.dataset)
             return 0
+        # A bad config is said before TensorFlow loads: in a second, not ten.
+        config = resolve_config(FLAGS.model, FLAGS.dataset, FLAGS.steps, FLAGS.batch_size,
+                                FLAGS.seed, FLAGS.set)
     except errors.UserError as e:
         return errors.report(e)
     from zoo import distribute
@@ -151,8 +154,6 @@ def main(argv):
     from zoo import training
     absl_logging.set_verbosity(absl_logging.WARNING)  # TF's saver logs every shard at INFO
     try:
-        config = resolve_config(FLAGS.model, FLAGS.dataset, FLAGS.steps, FLAGS.batch_size,
-                                FLAGS.seed, FLAGS.set)
         if FLAGS.mixed_precision:
             config = config.replace(mixed_precision=True)
         workdir = FLAGS.workdir or default_workdir(config.model, FLAGS.dataset)
